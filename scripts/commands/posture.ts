@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import { claimsFor, loadPosture, notApplicable } from "../../posture/index.ts";
+import type { CliContext } from "../lib/cli-kit.ts";
+import { option } from "../lib/options.ts";
+import { printResult } from "../lib/output.ts";
+
+export const order = 10;
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("posture")
+    .description("validate a stack's posture and print it with the claims it makes")
+    .addOption(option("stack"))
+    .addOption(option("json"))
+    .action(
+      ctx.action((opts: { stack: string; json?: boolean }) => {
+        const posture = loadPosture(opts.stack);
+        const claims = claimsFor(posture);
+        printResult({ posture, claims, notApplicable: notApplicable(posture) }, opts, () =>
+          [
+            `${posture.name} — stack ${posture.source.stack} (${posture.profile}), ${posture.source.file}`,
+            `backups → ${posture.stores.backups}`,
+            `evidence → ${posture.stores.evidence}`,
+            "",
+            ...claims.map((c) => `[${c.id}] ${c.sentence}\n    proven by: ${c.proofs.map((p) => `${p.kind} (${p.by})`).join("; ")}`),
+          ].join("\n"),
+        );
+        return 0;
+      }),
+    );
+}
