@@ -46,7 +46,14 @@ function rotationClaim(kind: keyof typeof ROTATION_KINDS): ClaimDef {
     applies: (p) => of(p).length > 0,
     sentence: (p) => {
       const days = Math.max(...of(p).map((s) => s.intervalDays));
-      const how = kind === "postgres-password" ? " without downtime" : kind === "jwt-signing-key" ? ", with an overlap so no valid session breaks" : kind === "age-identity" ? "; old keys are destroyed only after the last backup made with them has expired" : "";
+      const how =
+        kind === "postgres-password"
+          ? " without downtime"
+          : kind === "jwt-signing-key"
+            ? ", with an overlap so no valid session breaks"
+            : kind === "age-identity"
+              ? "; old keys are destroyed only after the last backup made with them has expired"
+              : "";
       return `${what} are rotated at least every ${plural(days, "day")}${how}.`;
     },
   };
@@ -56,7 +63,10 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "residency.region",
     title: "Data residency",
-    proofs: [resource("every located resource's region/location"), policy("region pinning of every located resource")],
+    proofs: [
+      resource("every located resource's region/location"),
+      policy("region pinning of every located resource"),
+    ],
     applies: cloud,
     sentence: (p) =>
       p.regions.storage === p.regions.primary
@@ -68,14 +78,19 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Modern TLS only",
     proofs: [resource("Cloudflare min_tls_version and tls_1_3 zone settings"), policy("edge TLS settings")],
     applies: (p) => p.edge !== null,
-    sentence: (p) => `Connections to ${p.edge?.domain} require TLS ${p.edge?.minTls} or newer${p.edge?.tls13 ? ", with TLS 1.3 enabled" : ""}.`,
+    sentence: (p) =>
+      `Connections to ${p.edge?.domain} require TLS ${p.edge?.minTls} or newer${p.edge?.tls13 ? ", with TLS 1.3 enabled" : ""}.`,
   },
   {
     id: "edge.https-only",
     title: "HTTPS only",
-    proofs: [resource("Cloudflare always_use_https, automatic_https_rewrites and ssl=strict"), policy("edge TLS settings")],
+    proofs: [
+      resource("Cloudflare always_use_https, automatic_https_rewrites and ssl=strict"),
+      policy("edge TLS settings"),
+    ],
     applies: (p) => p.edge !== null,
-    sentence: () => "Plain HTTP is redirected to HTTPS, and the edge verifies the origin's certificate (full strict).",
+    sentence: () =>
+      "Plain HTTP is redirected to HTTPS, and the edge verifies the origin's certificate (full strict).",
   },
   {
     id: "edge.hsts",
@@ -84,7 +99,9 @@ export const CLAIMS: readonly ClaimDef[] = [
     applies: (p) => p.edge !== null && p.edge.hsts.maxAgeSeconds > 0,
     sentence: (p) => {
       const h = p.edge?.hsts;
-      const extras = [h?.includeSubdomains ? "includeSubDomains" : "", h?.preload ? "preload" : ""].filter(Boolean);
+      const extras = [h?.includeSubdomains ? "includeSubDomains" : "", h?.preload ? "preload" : ""].filter(
+        Boolean,
+      );
       return `Browsers are told to use HTTPS only (HSTS, max-age ${h?.maxAgeSeconds} seconds${extras.length ? `, ${extras.join(", ")}` : ""}).`;
     },
   },
@@ -100,7 +117,8 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Web application firewall",
     proofs: [resource("Cloudflare Ruleset in http_request_firewall_managed"), policy("managed WAF deployed")],
     applies: (p) => p.edge?.waf.managed === true,
-    sentence: (p) => `A web application firewall (Cloudflare managed rules${p.edge?.waf.owasp ? " and the OWASP core ruleset" : ""}) filters every request.`,
+    sentence: (p) =>
+      `A web application firewall (Cloudflare managed rules${p.edge?.waf.owasp ? " and the OWASP core ruleset" : ""}) filters every request.`,
   },
   {
     id: "edge.rate-limit",
@@ -113,7 +131,10 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "encryption.at-rest",
     title: "Encryption at rest",
-    proofs: [resource("CMEK/KMS key on database, buckets, secrets and volumes"), policy("customer-managed encryption")],
+    proofs: [
+      resource("CMEK/KMS key on database, buckets, secrets and volumes"),
+      policy("customer-managed encryption"),
+    ],
     applies: cloud,
     sentence: (p) =>
       `Databases, file storage, secrets and backups are encrypted at rest with AES-256${p.encryption.customerManagedKeys ? " under keys we manage in a KMS" : ""}.`,
@@ -123,7 +144,8 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Key rotation",
     proofs: [resource("KMS key rotation period"), policy("key rotation period")],
     applies: (p) => cloud(p) && p.encryption.customerManagedKeys,
-    sentence: (p) => `Encryption keys are rotated automatically at least every ${plural(p.encryption.kmsRotationDays, "day")}.`,
+    sentence: (p) =>
+      `Encryption keys are rotated automatically at least every ${plural(p.encryption.kmsRotationDays, "day")}.`,
   },
   {
     id: "database.private",
@@ -145,16 +167,21 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "database.pitr",
     title: "Point-in-time recovery",
-    proofs: [resource("database PITR / backup retention settings"), policy("PITR enabled with the posture's window")],
+    proofs: [
+      resource("database PITR / backup retention settings"),
+      policy("PITR enabled with the posture's window"),
+    ],
     applies: managedDb,
-    sentence: (p) => `The database can be restored to any point in the last ${plural(p.database.pitrDays, "day")}.`,
+    sentence: (p) =>
+      `The database can be restored to any point in the last ${plural(p.database.pitrDays, "day")}.`,
   },
   {
     id: "database.deletion-protection",
     title: "Deletion protection",
     proofs: [resource("deletion protection on the database"), policy("deletion protection on")],
     applies: (p) => managedDb(p) && p.database.deletionProtection,
-    sentence: () => "The production database is protected against deletion, by the cloud provider and by our deployment tooling.",
+    sentence: () =>
+      "The production database is protected against deletion, by the cloud provider and by our deployment tooling.",
   },
   {
     id: "storage.versioned",
@@ -167,8 +194,13 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "storage.lifecycle",
     title: "Storage lifecycle",
-    proofs: [resource("bucket lifecycle rules"), policy("lifecycle tiers and expiry not shorter than retention")],
-    applies: (p) => cloud(p) && (p.buckets.backups.lifecycle.tiers.length > 0 || p.buckets.backups.lifecycle.expireDays !== undefined),
+    proofs: [
+      resource("bucket lifecycle rules"),
+      policy("lifecycle tiers and expiry not shorter than retention"),
+    ],
+    applies: (p) =>
+      cloud(p) &&
+      (p.buckets.backups.lifecycle.tiers.length > 0 || p.buckets.backups.lifecycle.expireDays !== undefined),
     sentence: (p) => {
       const l = p.buckets.backups.lifecycle;
       const steps = l.tiers.map((t) => `${t.tier} storage after ${t.afterDays} days`);
@@ -197,14 +229,21 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "storage.tls-only",
     title: "TLS-only storage",
-    proofs: [resource("bucket policy denying aws:SecureTransport=false (GCS is HTTPS-only)"), policy("TLS-only bucket access")],
+    proofs: [
+      resource("bucket policy denying aws:SecureTransport=false (GCS is HTTPS-only)"),
+      policy("TLS-only bucket access"),
+    ],
     applies: cloud,
     sentence: () => "Storage accepts only encrypted (TLS) connections.",
   },
   {
     id: "backup.frequency",
     title: "Backup frequency",
-    proofs: [resource("backup job schedule"), policy("a backup schedule exists and matches the posture"), evidence("backup manifests (rampart backups list)")],
+    proofs: [
+      resource("backup job schedule"),
+      policy("a backup schedule exists and matches the posture"),
+      evidence("backup manifests (rampart backups list)"),
+    ],
     applies: () => true,
     sentence: (p) => `The Postgres database is backed up ${describeCron(p.backups.schedule)}.`,
   },
@@ -226,37 +265,48 @@ export const CLAIMS: readonly ClaimDef[] = [
   {
     id: "backup.retention",
     title: "Backup retention",
-    proofs: [policy("lifecycle expiry and object lock cover the retention"), evidence("retention runs (rampart backups prune)")],
+    proofs: [
+      policy("lifecycle expiry and object lock cover the retention"),
+      evidence("retention runs (rampart backups prune)"),
+    ],
     applies: () => true,
-    sentence: (p) => `Backups are kept: ${describeRetention(p.backups.retention)} (up to ${longestRetentionDays(p.backups.retention)} days).`,
+    sentence: (p) =>
+      `Backups are kept: ${describeRetention(p.backups.retention)} (up to ${longestRetentionDays(p.backups.retention)} days).`,
   },
   {
     id: "backup.least-privilege",
     title: "Least-privilege backup jobs",
-    proofs: [resource("IAM of the backup and drill job identities"), policy("no delete on backups for job identities")],
+    proofs: [
+      resource("IAM of the backup and drill job identities"),
+      policy("no delete on backups for job identities"),
+    ],
     applies: cloud,
-    sentence: () => "The backup job can add backups but cannot read or delete them; only the restore drill can decrypt them.",
+    sentence: () =>
+      "The backup job can add backups but cannot read or delete them; only the restore drill can decrypt them.",
   },
   {
     id: "drill.frequency",
     title: "Restore drills",
     proofs: [resource("drill job schedule"), evidence("drill records (rampart drill history)")],
     applies: () => true,
-    sentence: (p) => `A full restore of the latest backup is rehearsed ${describeCron(p.drills.schedule)} and recorded as evidence.`,
+    sentence: (p) =>
+      `A full restore of the latest backup is rehearsed ${describeCron(p.drills.schedule)} and recorded as evidence.`,
   },
   {
     id: "drill.rto",
     title: "Recovery time objective",
     proofs: [evidence("RTO measured by every drill")],
     applies: () => true,
-    sentence: (p) => `A full restore, verified, completes within ${plural(p.drills.rtoMinutes, "minute")} (measured in every drill).`,
+    sentence: (p) =>
+      `A full restore, verified, completes within ${plural(p.drills.rtoMinutes, "minute")} (measured in every drill).`,
   },
   {
     id: "drill.rpo",
     title: "Recovery point objective",
     proofs: [evidence("RPO measured by every drill")],
     applies: () => true,
-    sentence: (p) => `At most ${plural(p.drills.rpoMinutes, "minute")} of data can be lost in a disaster (measured in every drill).`,
+    sentence: (p) =>
+      `At most ${plural(p.drills.rpoMinutes, "minute")} of data can be lost in a disaster (measured in every drill).`,
   },
   rotationClaim("postgres-password"),
   rotationClaim("jwt-signing-key"),
@@ -267,12 +317,16 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Uptime monitoring",
     proofs: [resource("uptime checks"), policy("uptime checks for the posture's paths")],
     applies: (p) => cloud(p) && p.edge !== null && p.monitoring.uptime.paths.length > 0,
-    sentence: (p) => `${list(p.monitoring.uptime.paths)} ${p.monitoring.uptime.paths.length === 1 ? "is" : "are"} checked from outside every ${p.monitoring.uptime.periodSeconds} seconds.`,
+    sentence: (p) =>
+      `${list(p.monitoring.uptime.paths)} ${p.monitoring.uptime.paths.length === 1 ? "is" : "are"} checked from outside every ${p.monitoring.uptime.periodSeconds} seconds.`,
   },
   {
     id: "monitoring.alerts",
     title: "Alerting",
-    proofs: [resource("alert policies and notification channels"), policy("alerts routed to the posture's emails")],
+    proofs: [
+      resource("alert policies and notification channels"),
+      policy("alerts routed to the posture's emails"),
+    ],
     applies: (p) => cloud(p) && p.monitoring.alertEmails.length > 0,
     sentence: (p) =>
       `Outages, database saturation, failed jobs and stale backups (none for ${p.monitoring.backupFreshnessMinutes} minutes) page the on-call team.`,
@@ -282,21 +336,27 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Error and job tracking",
     proofs: [evidence("Sentry Crons check-ins of backup and drill jobs")],
     applies: (p) => p.monitoring.sentryDsnSecret !== null,
-    sentence: () => "Errors and missed or failed scheduled jobs are reported to Sentry, with credentials scrubbed.",
+    sentence: () =>
+      "Errors and missed or failed scheduled jobs are reported to Sentry, with credentials scrubbed.",
   },
   {
     id: "audit.logs",
     title: "Audit logs",
-    proofs: [resource("data-access audit logs and log bucket retention / CloudTrail"), policy("audit logging on")],
+    proofs: [
+      resource("data-access audit logs and log bucket retention / CloudTrail"),
+      policy("audit logging on"),
+    ],
     applies: cloud,
-    sentence: (p) => `Administrative and data-access audit logs are kept for ${plural(p.monitoring.auditLogDays, "day")}.`,
+    sentence: (p) =>
+      `Administrative and data-access audit logs are kept for ${plural(p.monitoring.auditLogDays, "day")}.`,
   },
   {
     id: "incident.triage",
     title: "Incident triage",
     proofs: [evidence("incident runbook records")],
     applies: () => true,
-    sentence: (p) => `Security incidents are triaged within ${plural(p.incident.triageMinutes, "minute")} of detection.`,
+    sentence: (p) =>
+      `Security incidents are triaged within ${plural(p.incident.triageMinutes, "minute")} of detection.`,
   },
   {
     id: "incident.notification",
@@ -305,7 +365,9 @@ export const CLAIMS: readonly ClaimDef[] = [
     applies: () => true,
     sentence: (p) =>
       `Affected customers are notified within ${plural(p.incident.notifyCustomersHours, "hour")} of a confirmed breach` +
-      (p.incident.regulator ? `, and ${p.incident.regulator} within ${plural(p.incident.notifyRegulatorHours, "hour")} where required.` : "."),
+      (p.incident.regulator
+        ? `, and ${p.incident.regulator} within ${plural(p.incident.notifyRegulatorHours, "hour")} where required.`
+        : "."),
   },
   {
     id: "disclosure.contact",
@@ -319,7 +381,12 @@ export const CLAIMS: readonly ClaimDef[] = [
 
 /** The claims this posture makes, with rendered sentences. */
 export function claimsFor(p: Posture): Claim[] {
-  return CLAIMS.filter((c) => c.applies(p)).map((c) => ({ id: c.id, title: c.title, sentence: c.sentence(p), proofs: c.proofs }));
+  return CLAIMS.filter((c) => c.applies(p)).map((c) => ({
+    id: c.id,
+    title: c.title,
+    sentence: c.sentence(p),
+    proofs: c.proofs,
+  }));
 }
 
 /** Claims this posture does not make (not applicable), for "never silently absent" reports. */

@@ -45,7 +45,9 @@ export function describeCron(expr: string): string {
     return `monthly on day ${dom} at ${pad(hour)}:${pad(min)} UTC`;
   }
   if (fixed(min) && fixed(hour) && dom === "*" && mon === "*" && fixed(dow)) {
-    const day = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][Number(dow)];
+    const day = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][
+      Number(dow)
+    ];
     return `weekly on ${day} at ${pad(hour)}:${pad(min)} UTC`;
   }
   return `on the schedule "${expr}" (UTC)`;

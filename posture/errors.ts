@@ -7,7 +7,10 @@ export class UserError extends Error {
   readonly hints: readonly string[];
   readonly exitCode: 1 | 2;
 
-  constructor(message: string, opts: { hint?: string | readonly string[]; exitCode?: 1 | 2; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { hint?: string | readonly string[]; exitCode?: 1 | 2; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "UserError";
     this.hints = opts.hint === undefined ? [] : typeof opts.hint === "string" ? [opts.hint] : opts.hint;

@@ -25,7 +25,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -56,7 +60,13 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 const describe = (v: unknown) => (v === undefined ? "missing" : JSON.stringify(v));
 
 /** One `file: key: problem` line per zod issue, with the fix where we can tell it. */
-export function formatIssues(file: string, root: string, schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+export function formatIssues(
+  file: string,
+  root: string,
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+): string[] {
   const lines: string[] = [];
   for (const i of issues) {
     if (i.code === "unrecognized_keys") {
@@ -73,10 +83,14 @@ export function formatIssues(file: string, root: string, schema: z.ZodType, issu
     const got = valueAt(input, i.path);
     const primitive = got !== undefined && (got === null || typeof got !== "object");
     let msg = i.message;
-    if (i.code === "invalid_type") msg = got === undefined ? `is required (${i.expected})` : `${describe(got)} is not a ${i.expected}`;
-    else if (i.code === "invalid_value") msg = `${describe(got)} is not one of ${i.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    else if (i.code === "invalid_union" && i.discriminator) msg = `unknown ${i.discriminator} ${describe(valueAt(got, [i.discriminator]))}`;
-    else if (primitive && /^(must|is |Too|Invalid)/.test(msg)) msg = `${describe(got)} ${msg.replace(/^Too/, "too").replace(/^Invalid/, "invalid")}`;
+    if (i.code === "invalid_type")
+      msg = got === undefined ? `is required (${i.expected})` : `${describe(got)} is not a ${i.expected}`;
+    else if (i.code === "invalid_value")
+      msg = `${describe(got)} is not one of ${i.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    else if (i.code === "invalid_union" && i.discriminator)
+      msg = `unknown ${i.discriminator} ${describe(valueAt(got, [i.discriminator]))}`;
+    else if (primitive && /^(must|is |Too|Invalid)/.test(msg))
+      msg = `${describe(got)} ${msg.replace(/^Too/, "too").replace(/^Invalid/, "invalid")}`;
     lines.push(`${file}: ${keyPath(root, i.path)}: ${msg}`);
   }
   return lines;

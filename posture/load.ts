@@ -42,9 +42,17 @@ export function stackFile(stackOrPath: string, root = projectRoot()): { stack: s
 export function parsePosture(raw: unknown, source: Posture["source"]): Posture {
   const display = displayPath(source.file);
   if (raw === undefined || raw === null)
-    throw new ConfigError(display, [`${display}: ${POSTURE_KEY}: is missing`], `add a "${POSTURE_KEY}:" map under "config:" (see stacks/Pulumi.local.yaml)`);
+    throw new ConfigError(
+      display,
+      [`${display}: ${POSTURE_KEY}: is missing`],
+      `add a "${POSTURE_KEY}:" map under "config:" (see stacks/Pulumi.local.yaml)`,
+    );
   const result = postureSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(display, formatIssues(display, POSTURE_KEY, postureSchema, result.error.issues, raw));
+  if (!result.success)
+    throw new ConfigError(
+      display,
+      formatIssues(display, POSTURE_KEY, postureSchema, result.error.issues, raw),
+    );
   return resolvePosture(result.data, source);
 }
 
@@ -54,13 +62,26 @@ export function loadPosture(stackOrPath: string, root = projectRoot()): Posture 
   const display = displayPath(file);
   if (!existsSync(file)) {
     const known = listStacks(root);
-    throw new ConfigError(display, [`${display}: no such stack file`], known.length ? `known stacks: ${known.join(", ")}` : "create stacks/Pulumi.<stack>.yaml");
+    throw new ConfigError(
+      display,
+      [`${display}: no such stack file`],
+      known.length ? `known stacks: ${known.join(", ")}` : "create stacks/Pulumi.<stack>.yaml",
+    );
   }
   const doc = parseDocument(readFileSync(file, "utf8"), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length)
-    throw new ConfigError(display, doc.errors.map((e) => `${display}: line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`), "fix the YAML syntax");
+    throw new ConfigError(
+      display,
+      doc.errors.map((e) => `${display}: line ${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`),
+      "fix the YAML syntax",
+    );
   const config = doc.get("config");
-  if (!isMap(config)) throw new ConfigError(display, [`${display}: config: is missing`], `a Pulumi stack file has a top-level "config:" map holding "${POSTURE_KEY}:"`);
+  if (!isMap(config))
+    throw new ConfigError(
+      display,
+      [`${display}: config: is missing`],
+      `a Pulumi stack file has a top-level "config:" map holding "${POSTURE_KEY}:"`,
+    );
   const raw = doc.toJS()?.config?.[POSTURE_KEY];
   return parsePosture(raw, { stack, file });
 }

@@ -3,7 +3,9 @@ import { pathToFileURL } from "node:url";
 import type { PostureInput } from "./schema/index.ts";
 
 export type ObjectLock = { mode: "governance" | "compliance"; days: number };
-type ResolvedBucket = Omit<PostureInput["buckets"]["backups"], "objectLock"> & { objectLock: ObjectLock | null };
+type ResolvedBucket = Omit<PostureInput["buckets"]["backups"], "objectLock"> & {
+  objectLock: ObjectLock | null;
+};
 
 /** The validated posture with every default and derived value filled in. Frozen. */
 export type Posture = Omit<PostureInput, "buckets" | "regions" | "secrets"> & {
@@ -22,7 +24,11 @@ const absolutize = (u: string, root: string) =>
   /^file:(?!\/)/.test(u) ? pathToFileURL(resolve(root, u.slice("file:".length))).href : u;
 
 /** `root` resolves `file:relative` URLs. @default the parent of the stack file's directory (stacks/..) */
-export function resolvePosture(p: PostureInput, source: Posture["source"], root = dirname(dirname(resolve(source.file)))): Posture {
+export function resolvePosture(
+  p: PostureInput,
+  source: Posture["source"],
+  root = dirname(dirname(resolve(source.file))),
+): Posture {
   const cloud = p.profile !== "external";
   const regions = p.regions
     ? { ...p.regions, storage: p.regions.storage ?? p.regions.primary }
@@ -36,9 +42,14 @@ export function resolvePosture(p: PostureInput, source: Posture["source"], root 
     return { ...b, objectLock: b.objectLock === undefined ? { ...lockDefault[role] } : b.objectLock };
   };
   const scheme = p.profile === "gcp" ? "gs" : "s3";
-  const backupsStore = absolutize(trimSlash(p.backups.store ?? `${scheme}://${p.buckets.backups.name}/postgres`), root);
+  const backupsStore = absolutize(
+    trimSlash(p.backups.store ?? `${scheme}://${p.buckets.backups.name}/postgres`),
+    root,
+  );
   const evidenceStore =
-    cloud && p.buckets.evidence.name ? `${scheme}://${p.buckets.evidence.name}/evidence` : `${backupsStore}/evidence`;
+    cloud && p.buckets.evidence.name
+      ? `${scheme}://${p.buckets.evidence.name}/evidence`
+      : `${backupsStore}/evidence`;
   const secretsStore =
     p.secrets.store ??
     (p.profile === "gcp"

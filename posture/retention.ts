@@ -11,5 +11,5 @@ export function describeRetention(r: Retention): string {
   if (r.daily) parts.push(`one a day for ${r.daily} days`);
   if (r.weekly) parts.push(`one a week for ${r.weekly} weeks`);
   if (r.monthly) parts.push(`one a month for ${r.monthly} months`);
-  return parts.length === 1 ? parts[0] as string : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
 }

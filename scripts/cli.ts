@@ -6,7 +6,9 @@ import { UserError } from "../posture/errors.ts";
 import { type CliContext, type CommandModule, EXIT } from "./lib/cli-kit.ts";
 import { redact } from "./lib/redact.ts";
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 const EPILOG = `
 Exit codes:
@@ -20,9 +22,11 @@ Secrets are never taken as arguments: DATABASE_URL / PG* env vars, identity file
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const ctx: CliContext = {
-    action: (fn) => async (...args) => {
-      code = (await fn(...args)) ?? EXIT.ok;
-    },
+    action:
+      (fn) =>
+      async (...args) => {
+        code = (await fn(...args)) ?? EXIT.ok;
+      },
   };
   const program = new Command("rampart")
     .description("Security posture as code: provision it, run it (backups, drills, rotation), prove it.")
@@ -43,8 +47,12 @@ export async function main(argv: string[]): Promise<number> {
 
 async function loadCommands(): Promise<CommandModule[]> {
   const dir = new URL("./commands/", import.meta.url);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort();
-  const mods = await Promise.all(files.map(async (f) => (await import(new URL(f, dir).href)) as CommandModule));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+    .sort();
+  const mods = await Promise.all(
+    files.map(async (f) => (await import(new URL(f, dir).href)) as CommandModule),
+  );
   return mods.sort((a, b) => a.order - b.order);
 }
 

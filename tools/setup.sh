@@ -38,6 +38,11 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Debian's own python3 needs python3-venv for `python3 -m venv` (pyenv's has it);
+# only checked while the project venv does not exist yet.
+if [ ! -x "$TOOLS/venv/bin/python" ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q 'install ok installed' || missing+=(python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "apt-get install ${missing[*]}"
@@ -101,6 +106,7 @@ fi
 # --- fake-gcs-server (GCS) -------------------------------------------------
 gcs_stamp="$TOOLS/bin/.fake-gcs-server.version"
 if [ ! -x "$TOOLS/bin/fake-gcs-server" ] || [ "$(cat "$gcs_stamp" 2>/dev/null)" != "$FAKE_GCS_VERSION" ]; then
+  command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null || { log "Go is needed to build fake-gcs-server (apt-get install golang-go)"; exit 1; }
   log "building fake-gcs-server $FAKE_GCS_VERSION from the Go module proxy"
   GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"

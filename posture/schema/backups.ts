@@ -3,7 +3,8 @@ import { cron, positiveInt, storeUrl } from "./common.ts";
 
 /** An age X25519 recipient (public key). The backup job never holds an identity. */
 export const ageRecipient = z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, {
-  message: 'is not an age X25519 recipient (a public key like "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")',
+  message:
+    'is not an age X25519 recipient (a public key like "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")',
 });
 
 /** Grandfather-father-son retention. */

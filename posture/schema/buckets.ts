@@ -20,7 +20,9 @@ export const bucket = z.strictObject({
   /** Globally unique bucket name. Required for cloud profiles. */
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be a DNS-style bucket name (a-z, 0-9, '-', '.')" })
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: "must be a DNS-style bucket name (a-z, 0-9, '-', '.')",
+    })
     .optional(),
   versioning: z.boolean().default(true),
   lifecycle: lifecycle.prefault({}),

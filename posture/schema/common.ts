@@ -20,6 +20,6 @@ export const storeUrl = z
   });
 
 /** A secret by reference: a name in the stack's secret store. Never the value itself. */
-export const secretRef = z
-  .string()
-  .regex(/^[A-Za-z0-9_\-./]{1,128}$/, { message: "must be a secret name in the stack's secret store, not a value" });
+export const secretRef = z.string().regex(/^[A-Za-z0-9_\-./]{1,128}$/, {
+  message: "must be a secret name in the stack's secret store, not a value",
+});

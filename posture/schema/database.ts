@@ -19,6 +19,9 @@ export const database = z.strictObject({
   size: z.string().optional(),
   /** Weekly maintenance window: day 1 = Monday ... 7 = Sunday, hour in UTC. */
   maintenance: z
-    .strictObject({ day: z.number().int().min(1).max(7).default(7), hour: z.number().int().min(0).max(23).default(3) })
+    .strictObject({
+      day: z.number().int().min(1).max(7).default(7),
+      hour: z.number().int().min(0).max(23).default(3),
+    })
     .prefault({}),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { backups } from "./backups.ts";
 import { buckets } from "./buckets.ts";
+import { secretRef } from "./common.ts";
 import { compute, jobs } from "./compute.ts";
 import { database } from "./database.ts";
 import { drills } from "./drills.ts";
@@ -11,7 +12,6 @@ import { monitoring } from "./monitoring.ts";
 import { regions } from "./regions.ts";
 import { checkRelations } from "./relations.ts";
 import { rotation } from "./rotation.ts";
-import { secretRef } from "./common.ts";
 
 export const PROFILES = ["gcp", "aws", "hetzner", "external"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -35,7 +35,7 @@ export const postureInput = z.strictObject({
       store: z
         .string()
         .regex(/^(gcpsm|awssm):\/\/[a-z0-9-]*$|^file:\/\/\/.+|^file:(?!\/)\S+$/, {
-          message: 'must be gcpsm://PROJECT, awssm://REGION, file:///abs/path.env or file:relative/path.env',
+          message: "must be gcpsm://PROJECT, awssm://REGION, file:///abs/path.env or file:relative/path.env",
         })
         .optional(),
       /** Name of the age identity used by restore and drill (never by backup). */

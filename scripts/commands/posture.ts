@@ -22,7 +22,10 @@ export function register(program: Command, ctx: CliContext): void {
             `backups → ${posture.stores.backups}`,
             `evidence → ${posture.stores.evidence}`,
             "",
-            ...claims.map((c) => `[${c.id}] ${c.sentence}\n    proven by: ${c.proofs.map((p) => `${p.kind} (${p.by})`).join("; ")}`),
+            ...claims.map(
+              (c) =>
+                `[${c.id}] ${c.sentence}\n    proven by: ${c.proofs.map((p) => `${p.kind} (${p.by})`).join("; ")}`,
+            ),
           ].join("\n"),
         );
         return 0;

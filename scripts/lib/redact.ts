@@ -11,7 +11,10 @@ export function registerSecret(value: string | undefined | null): void {
 const PATTERNS: [RegExp, string][] = [
   [/AGE-SECRET-KEY-1[0-9A-Z]+/g, "AGE-SECRET-KEY-1[REDACTED]"],
   [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):[^@/\s]+@/gi, "$1:[REDACTED]@"],
-  [/\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key)(["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, "$1$2[REDACTED]"],
+  [
+    /\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key)(["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi,
+    "$1$2[REDACTED]",
+  ],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, "[REDACTED PRIVATE KEY]"],
 ];
 
@@ -29,7 +32,11 @@ export function redactValue<T>(value: T): T {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = /^(password|secret|token|identity|dsn|authorization|cookie|apiKey|api_key)$/i.test(k) && typeof v === "string" ? "[REDACTED]" : redactValue(v);
+      out[k] =
+        /^(password|secret|token|identity|dsn|authorization|cookie|apiKey|api_key)$/i.test(k) &&
+        typeof v === "string"
+          ? "[REDACTED]"
+          : redactValue(v);
     }
     return out as T;
   }

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/**
+ * Backup layout under the backups store root:
+ *   <id>/dump.pgc.zst.age   pg_dump custom format → compression → age   (the name says what is inside)
+ *   <id>/manifest.json      written LAST, only after the dump object is complete and verified
+ * A backup without a manifest does not exist: list, restore and retention ignore it.
+ */
+export const MANIFEST_VERSION = 1;
+
+export const manifestSchema = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  /** Sortable and unique: 20261121T040012Z-<database>-<4 hex>. */
+  id: z.string().regex(/^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+$/),
+  stack: z.string(),
+  database: z.string(),
+  serverVersion: z.string(),
+  pgDumpVersion: z.string(),
+  /** When the exported snapshot was taken (server clock): the data's point in time, RPO is measured from it. */
+  snapshotTime: z.string().datetime(),
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  /** Object key of the dump, relative to the store root. */
+  object: z.string(),
+  /** Bytes produced by pg_dump (before compression). */
+  rawBytes: z.number().int().positive(),
+  /** Bytes of the stored (compressed + encrypted) object. */
+  storedBytes: z.number().int().positive(),
+  /** SHA-256 (hex) of the stored object: verified before any decryption. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  compression: z.object({ algorithm: z.enum(["zstd", "gzip", "none"]), level: z.number().int() }),
+  encryption: z.object({
+    format: z.literal("age-v1"),
+    /** The recipients (public keys) the object was encrypted to, and their SHA-256 fingerprints. */
+    recipients: z.array(z.object({ recipient: z.string(), fingerprint: z.string() })),
+  }),
+  /** schema.table → exact row count in the snapshot. */
+  tables: z.record(z.string(), z.number().int().nonnegative()),
+  tool: z.object({ name: z.literal("rampart"), version: z.string() }),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const dumpKey = (id: string) => `${id}/dump.pgc.zst.age`;
+export const manifestKey = (id: string) => `${id}/manifest.json`;
+export const isManifestKey = (key: string) => /^[^/]+\/manifest\.json$/.test(key);
