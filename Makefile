@@ -24,6 +24,7 @@ lint:
 ## test: setup, lint, unit tests, integration tests (services started by vitest globalSetup)
 test: setup
 	$(MAKE) lint
+	bash tools/check-jobs-image.sh
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 

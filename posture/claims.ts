@@ -188,8 +188,16 @@ export const CLAIMS: readonly ClaimDef[] = [
     title: "Versioned storage",
     proofs: [resource("bucket versioning"), policy("versioning on every bucket")],
     applies: cloud,
-    sentence: (p) =>
-      `Every bucket is versioned; overwritten or deleted files are kept for ${plural(p.buckets.backups.lifecycle.noncurrentExpireDays, "day")}.`,
+    sentence: (p) => {
+      const kept = plural(
+        p.buckets.uploads?.lifecycle.noncurrentExpireDays ?? p.buckets.backups.lifecycle.noncurrentExpireDays,
+        "day",
+      );
+      // GCS cannot version a bucket under a retention policy; there the lock itself forbids overwrites.
+      return p.profile === "gcp"
+        ? `Locked buckets (backups, evidence) refuse every overwrite and delete; the others are versioned, and overwritten or deleted files are kept for ${kept}.`
+        : `Every bucket is versioned; overwritten or deleted files are kept for ${kept}.`;
+    },
   },
   {
     id: "storage.lifecycle",

@@ -68,11 +68,13 @@ export function checkRelations(p: PostureInput, ctx: Ctx): void {
         `${exp} must be after the last tier transition (${prevDays} days)`,
       );
     const locked = b.objectLock !== null && (b.objectLock !== undefined || role !== "uploads");
-    if (cloud && locked && !b.versioning)
+    // S3 object lock requires versioning. (GCS is the other way round: a bucket with a retention policy
+    // cannot be versioned, and the lock itself forbids overwrites — the gcp profile handles that.)
+    if ((p.profile === "aws" || p.profile === "hetzner") && locked && !b.versioning)
       issue(
         ctx,
         ["buckets", role, "versioning"],
-        "must be true when objectLock is set (object lock requires versioning)",
+        "must be true when objectLock is set (S3 object lock requires versioning)",
       );
   }
   const lock = p.buckets.backups.objectLock;

@@ -24,8 +24,12 @@ describe("claims catalog", () => {
 
   test("sentences are rendered from the Zurich posture's values", () => {
     const c = byId("gcp-zurich");
-    expect(c.get("residency.region")?.sentence).toBe("All production workloads and data, backups included, stay in europe-west6.");
-    expect(c.get("edge.tls-min")?.sentence).toBe("Connections to numezis.com require TLS 1.3 or newer, with TLS 1.3 enabled.");
+    expect(c.get("residency.region")?.sentence).toBe(
+      "All production workloads and data, backups included, stay in europe-west6.",
+    );
+    expect(c.get("edge.tls-min")?.sentence).toBe(
+      "Connections to numezis.com require TLS 1.3 or newer, with TLS 1.3 enabled.",
+    );
     expect(c.get("edge.hsts")?.sentence).toBe(
       "Browsers are told to use HTTPS only (HSTS, max-age 63072000 seconds, includeSubDomains, preload).",
     );
@@ -39,15 +43,21 @@ describe("claims catalog", () => {
     expect(c.get("storage.lifecycle")?.sentence).toBe(
       "Backups move to infrequent storage after 30 days, cold storage after 90 days and archive storage after 180 days, and are deleted after 400 days.",
     );
-    expect(c.get("encryption.key-rotation")?.sentence).toBe("Encryption keys are rotated automatically at least every 90 days.");
+    expect(c.get("encryption.key-rotation")?.sentence).toBe(
+      "Encryption keys are rotated automatically at least every 90 days.",
+    );
     expect(c.get("drill.frequency")?.sentence).toBe(
       "A full restore of the latest backup is rehearsed monthly on day 1 at 05:00 UTC and recorded as evidence.",
     );
     expect(c.get("incident.notification")?.sentence).toBe(
       "Affected customers are notified within 72 hours of a confirmed breach, and EDÖB (Swiss FDPIC) within 72 hours where required.",
     );
-    expect(c.get("rotation.database-passwords")?.sentence).toBe("Database passwords are rotated at least every 30 days without downtime.");
-    expect(c.get("edge.rate-limit")?.sentence).toBe("Requests are rate-limited per client IP: /login to 10 per 60 s and /api/ to 600 per 60 s.");
+    expect(c.get("rotation.database-passwords")?.sentence).toBe(
+      "Database passwords are rotated at least every 30 days without downtime.",
+    );
+    expect(c.get("edge.rate-limit")?.sentence).toBe(
+      "Requests are rate-limited per client IP: /login to 10 per 60 s and /api/ to 600 per 60 s.",
+    );
   });
 
   test("a posture change changes the sentence", () => {
@@ -67,7 +77,8 @@ describe("claims catalog", () => {
   });
 
   test("proof kinds are resource, policy or evidence", () => {
-    for (const c of CLAIMS) for (const p of c.proofs) expect(["resource", "policy", "evidence"]).toContain(p.kind);
+    for (const c of CLAIMS)
+      for (const p of c.proofs) expect(["resource", "policy", "evidence"]).toContain(p.kind);
     expect(CLAIMS.find((c) => c.id === "drill.rto")?.proofs.map((p) => p.kind)).toEqual(["evidence"]);
   });
 });

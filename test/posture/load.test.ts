@@ -19,7 +19,9 @@ function problem(file: string): string {
 describe("shipped stacks", () => {
   test("every stack file in stacks/ loads", () => {
     const stacks = listStacks(ROOT);
-    expect(stacks).toEqual(expect.arrayContaining(["local", "gcp-zurich", "gcp-mumbai", "aws-frankfurt", "hetzner-nuremberg"]));
+    expect(stacks).toEqual(
+      expect.arrayContaining(["local", "gcp-zurich", "gcp-mumbai", "aws-frankfurt", "hetzner-nuremberg"]),
+    );
     for (const s of stacks) expect(loadPosture(s, ROOT).source.stack).toBe(s);
   });
 
@@ -35,7 +37,10 @@ describe("shipped stacks", () => {
 
   test("cloud stacks derive stores from bucket names and default object locks from retention", () => {
     const gcp = loadPosture("gcp-zurich", ROOT);
-    expect(gcp.stores).toEqual({ backups: "gs://numezis-backups-zrh/postgres", evidence: "gs://numezis-evidence-zrh/evidence" });
+    expect(gcp.stores).toEqual({
+      backups: "gs://numezis-backups-zrh/postgres",
+      evidence: "gs://numezis-evidence-zrh/evidence",
+    });
     expect(gcp.secrets.store).toBe("gcpsm://");
     const mumbai = loadPosture("gcp-mumbai", ROOT);
     expect(mumbai.buckets.backups.objectLock).toEqual({ mode: "governance", days: 30 });
@@ -57,7 +62,9 @@ describe("each class of mistake names the file, the key and the fix", () => {
 
   test("unknown key, with a did-you-mean", () => {
     const file = variant("gcp-zurich", ["backups", "retention", "dayly"], 30);
-    expect(problem(file)).toBe(`${file}: rampart:posture.backups.retention.dayly: unknown key; did you mean "daily"?`);
+    expect(problem(file)).toBe(
+      `${file}: rampart:posture.backups.retention.dayly: unknown key; did you mean "daily"?`,
+    );
   });
 
   test("unknown top-level key lists nothing silently", () => {
@@ -81,7 +88,9 @@ describe("each class of mistake names the file, the key and the fix", () => {
 
   test("lifecycle tier warmer than the previous one", () => {
     const file = variant("gcp-zurich", ["buckets", "backups", "lifecycle", "tiers", 2, "tier"], "infrequent");
-    expect(problem(file)).toContain("rampart:posture.buckets.backups.lifecycle.tiers[2].tier: \"infrequent\" must be colder");
+    expect(problem(file)).toContain(
+      'rampart:posture.buckets.backups.lifecycle.tiers[2].tier: "infrequent" must be colder',
+    );
   });
 
   test("object-lock days shorter than the backup retention", () => {
@@ -100,7 +109,9 @@ describe("each class of mistake names the file, the key and the fix", () => {
 
   test("RPO target no drill can meet", () => {
     const file = variant("gcp-zurich", ["drills", "rpoMinutes"], 60);
-    expect(problem(file)).toContain("rampart:posture.drills.rpoMinutes: 60 is shorter than the backup interval (240 minutes");
+    expect(problem(file)).toContain(
+      "rampart:posture.drills.rpoMinutes: 60 is shorter than the backup interval (240 minutes",
+    );
   });
 
   test("invalid enum, bad recipient, missing required key", () => {
@@ -108,7 +119,7 @@ describe("each class of mistake names the file, the key and the fix", () => {
       'rampart:posture.edge.minTls: "1.0" is not one of "1.2", "1.3"',
     );
     expect(problem(variant("local", ["backups", "recipients", 0], "AGE-SECRET-KEY-1XYZ"))).toContain(
-      "rampart:posture.backups.recipients[0]: \"AGE-SECRET-KEY-1XYZ\" is not an age X25519 recipient",
+      'rampart:posture.backups.recipients[0]: "AGE-SECRET-KEY-1XYZ" is not an age X25519 recipient',
     );
     expect(problem(variant("local", ["disclosure", "contact"], null, true))).toContain(
       "rampart:posture.disclosure.contact: is required",
@@ -130,7 +141,9 @@ describe("each class of mistake names the file, the key and the fix", () => {
   });
 
   test("cloud profile without regions or bucket names; external without a store", () => {
-    expect(problem(variant("aws-frankfurt", ["regions"], null, true))).toContain('rampart:posture.regions: is required for profile "aws"');
+    expect(problem(variant("aws-frankfurt", ["regions"], null, true))).toContain(
+      'rampart:posture.regions: is required for profile "aws"',
+    );
     expect(problem(variant("aws-frankfurt", ["buckets", "backups", "name"], null, true))).toContain(
       "rampart:posture.buckets.backups.name: is required",
     );
@@ -140,7 +153,9 @@ describe("each class of mistake names the file, the key and the fix", () => {
   });
 
   test("missing stack file lists the known stacks; broken YAML names the line", () => {
-    expect(problem("no-such-stack")).toMatch(/stacks\/Pulumi\.no-such-stack\.yaml: no such stack file[\s\S]*known stacks: .*gcp-zurich/);
+    expect(problem("no-such-stack")).toMatch(
+      /stacks\/Pulumi\.no-such-stack\.yaml: no such stack file[\s\S]*known stacks: .*gcp-zurich/,
+    );
     const file = variant("local", ["name"], "x");
     writeFileSync(file, "config:\n  rampart:posture:\n    name: [unclosed\n");
     expect(problem(file)).toMatch(/line \d+/);

@@ -4,7 +4,10 @@ import { variant } from "../posture/fixtures.ts";
 
 const CLI = new URL("../../scripts/cli.ts", import.meta.url).pathname;
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, RAMPART_STACK: "" } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, RAMPART_STACK: "" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -26,10 +29,15 @@ describe("rampart CLI", () => {
   test("posture --json prints the resolved posture and its claims on stdout", () => {
     const r = run("posture", "--stack", "gcp-zurich", "--json");
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { posture: { profile: string; stores: { backups: string } }; claims: { id: string; sentence: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      posture: { profile: string; stores: { backups: string } };
+      claims: { id: string; sentence: string }[];
+    };
     expect(out.posture.profile).toBe("gcp");
     expect(out.posture.stores.backups).toBe("gs://numezis-backups-zrh/postgres");
-    expect(out.claims.find((c) => c.id === "backup.frequency")?.sentence).toBe("The Postgres database is backed up every 4 hours.");
+    expect(out.claims.find((c) => c.id === "backup.frequency")?.sentence).toBe(
+      "The Postgres database is backed up every 4 hours.",
+    );
   });
 
   test("posture prints readable claims by default", () => {
@@ -43,7 +51,9 @@ describe("rampart CLI", () => {
     const r = run("posture", "--stack", file);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`rampart: ${file}: rampart:posture.backups.schedule: "every 4h" is not a cron expression (e.g. "0 */4 * * *")\n`);
+    expect(r.stderr).toBe(
+      `rampart: ${file}: rampart:posture.backups.schedule: "every 4h" is not a cron expression (e.g. "0 */4 * * *")\n`,
+    );
   });
 
   test("an unknown stack exits 2 and lists the known stacks as a HINT", () => {

@@ -13,25 +13,45 @@ export type InvokeMocks = Record<string, (args: Record<string, unknown>) => Reco
  */
 export async function recordProgram(
   program: () => unknown,
-  opts: { invokes?: InvokeMocks; project?: string; stack?: string; config?: Record<string, string> } = {},
+  opts: {
+    invokes?: InvokeMocks;
+    project?: string;
+    stack?: string;
+    config?: Record<string, string>;
+    /** Computed outputs a resource should report (e.g. a service account's email), merged over its inputs. */
+    outputs?: (r: Recorded) => Record<string, unknown>;
+  } = {},
 ): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
+  const unexpected: string[] = [];
   let lastChange = 0;
   let tick = 0;
   if (opts.config) pulumi.runtime.setAllConfig(opts.config);
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const r: Recorded = {
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+        };
+        recorded.push(r);
         lastChange = tick;
-        return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name } };
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, name: args.inputs.name ?? args.name, ...opts.outputs?.(r) },
+        };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         const mock = opts.invokes?.[args.token];
-        if (!mock)
-          throw new Error(
+        if (!mock) {
+          // Thrown here, the error would surface as an unhandled rejection deep in output serialization;
+          // collected, recordProgram rejects with it once the program settles.
+          unexpected.push(
             `unexpected invoke ${args.token}(${JSON.stringify(args.inputs)}): mock it explicitly`,
           );
+          return {};
+        }
         return mock(args.inputs as Record<string, unknown>);
       },
     },
@@ -45,6 +65,7 @@ export async function recordProgram(
     await new Promise((r) => setTimeout(r, 2));
     if (tick > 20_000) throw new Error("Pulumi program did not settle");
   }
+  if (unexpected.length) throw new Error(unexpected.join("\n"));
   return recorded;
 }
 

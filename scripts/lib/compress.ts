@@ -1,0 +1,43 @@
+import type { Transform } from "node:stream";
+import { PassThrough } from "node:stream";
+import zlib from "node:zlib";
+
+export type CompressionAlgorithm = "zstd" | "gzip" | "none";
+export type CompressionOptions = { algorithm: CompressionAlgorithm; level: number };
+
+/** File-name suffix for a compressed object, so the name says what is inside. */
+export const compressionSuffix = (algorithm: CompressionAlgorithm): string =>
+  algorithm === "zstd" ? ".zst" : algorithm === "gzip" ? ".gz" : "";
+
+/**
+ * Compressing transform; zstd output is a standard frame that the stock `zstd -d` reads.
+ * No ZSTD_c_nbWorkers: with workers, Node 24.21's zstd stream fails with ERR_STREAM_PUSH_AFTER_EOF
+ * at end of input (reproduced by bench/age-compress.ts), and zlib already runs off the main thread.
+ */
+export function compressStream({ algorithm, level }: CompressionOptions): Transform {
+  switch (algorithm) {
+    case "zstd":
+      return zlib.createZstdCompress({
+        params: {
+          [zlib.constants.ZSTD_c_compressionLevel]: level,
+          // Lets restores of big dumps verify integrity end to end.
+          [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        },
+      });
+    case "gzip":
+      return zlib.createGzip({ level });
+    case "none":
+      return new PassThrough();
+  }
+}
+
+export function decompressStream(algorithm: CompressionAlgorithm): Transform {
+  switch (algorithm) {
+    case "zstd":
+      return zlib.createZstdDecompress();
+    case "gzip":
+      return zlib.createGunzip();
+    case "none":
+      return new PassThrough();
+  }
+}

@@ -1,0 +1,106 @@
+// Interop with the stock age 1.1 and zstd CLIs: what rampart writes, the standard tools read, and back.
+// No services needed; it lives here because it spawns external tools.
+
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Duplex, Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  decryptStream,
+  encryptStream,
+  generateIdentity,
+  identityToRecipient,
+  readIdentityFile,
+} from "../../scripts/lib/age.ts";
+import { compressStream } from "../../scripts/lib/compress.ts";
+
+const run = promisify(execFile);
+const opts = { maxBuffer: 64 * 1024 * 1024, encoding: "buffer" as const };
+
+async function through(data: Buffer, ...stages: Duplex[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      out.push(chunk);
+      callback();
+    },
+  });
+  await pipeline([Readable.from([data]), ...stages, sink]);
+  return Buffer.concat(out);
+}
+
+let dir: string;
+let cliKey: string;
+let cliRecipient: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rampart-age-interop-"));
+  cliKey = join(dir, "cli-key.txt");
+  await run("age-keygen", ["-o", cliKey]);
+  cliRecipient = (await run("age-keygen", ["-y", cliKey])).stdout.trim();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("age interop", () => {
+  it("age -d decrypts what encryptStream wrote", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    await writeFile(join(dir, "ours.age"), await through(data, await encryptStream([cliRecipient])));
+    const { stdout } = await run("age", ["-d", "-i", cliKey, join(dir, "ours.age")], opts);
+    expect(stdout.equals(data)).toBe(true);
+  });
+
+  it("decryptStream decrypts what age -r wrote, with an identity file from age-keygen", async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 77);
+    await writeFile(join(dir, "plain"), data);
+    await run("age", ["-r", cliRecipient, "-o", join(dir, "theirs.age"), join(dir, "plain")]);
+    const identities = await readIdentityFile(cliKey);
+    const sealed = await readFile(join(dir, "theirs.age"));
+    expect((await through(sealed, await decryptStream(identities))).equals(data)).toBe(true);
+  });
+
+  it("multiple recipients: each of our identity and the CLI's key decrypts", async () => {
+    const ours = await generateIdentity();
+    const data = randomBytes(100_000);
+    const sealed = await through(data, await encryptStream([await identityToRecipient(ours), cliRecipient]));
+    await writeFile(join(dir, "multi.age"), sealed);
+    const { stdout } = await run("age", ["-d", "-i", cliKey, join(dir, "multi.age")], opts);
+    expect(stdout.equals(data)).toBe(true);
+    expect((await through(sealed, await decryptStream([ours]))).equals(data)).toBe(true);
+
+    await writeFile(join(dir, "plain2"), data);
+    const oursFile = join(dir, "ours-key.txt");
+    await writeFile(oursFile, `${ours}\n`, { mode: 0o600 });
+    await run("age", [
+      "-r",
+      await identityToRecipient(ours),
+      "-r",
+      cliRecipient,
+      "-o",
+      join(dir, "multi2.age"),
+      join(dir, "plain2"),
+    ]);
+    const theirs = await readFile(join(dir, "multi2.age"));
+    expect((await through(theirs, await decryptStream(await readIdentityFile(oursFile)))).equals(data)).toBe(
+      true,
+    );
+  });
+
+  it("the backup pipeline (zstd then age) is readable by age -d | zstd -d", async () => {
+    const data = Buffer.from("CREATE TABLE t (id int);\n".repeat(50_000));
+    const sealed = await through(
+      data,
+      compressStream({ algorithm: "zstd", level: 3 }),
+      await encryptStream([cliRecipient]),
+    );
+    await writeFile(join(dir, "dump.zst.age"), sealed);
+    await run("age", ["-d", "-i", cliKey, "-o", join(dir, "dump.zst"), join(dir, "dump.zst.age")]);
+    const { stdout } = await run("zstd", ["-d", "-c", join(dir, "dump.zst")], opts);
+    expect(stdout.equals(data)).toBe(true);
+  });
+});
