@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Backup layout under the backups store root:
- *   <id>/dump.pgc.zst.age   pg_dump custom format → compression → age   (the name says what is inside)
+ *   <id>/dump.pgc.zst.age   pg_dump custom format → compression (.zst/.gz/none) → age (the name says what is inside)
  *   <id>/manifest.json      written LAST, only after the dump object is complete and verified
  * A backup without a manifest does not exist: list, restore and retention ignore it.
  */
@@ -40,6 +40,8 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-export const dumpKey = (id: string) => `${id}/dump.pgc.zst.age`;
+const EXTENSION = { zstd: ".zst", gzip: ".gz", none: "" } as const;
+/** The object's name says what is inside, outermost layer last: pg custom format, compression, age. */
+export const dumpKey = (id: string, algorithm: keyof typeof EXTENSION = "zstd") => `${id}/dump.pgc${EXTENSION[algorithm]}.age`;
 export const manifestKey = (id: string) => `${id}/manifest.json`;
 export const isManifestKey = (key: string) => /^[^/]+\/manifest\.json$/.test(key);

@@ -1,0 +1,125 @@
+// Benchmark: rampart backup against the two baselines, measured in one run on the same database and the
+// same local S3 (moto):
+//   limit     pg_dump -Fc -Z0 > /dev/null                         (what reading the database costs)
+//   compress9 pg_dump -Fc --compress=9 -f file; aws s3 cp file   (what many teams do today)
+//   rampart   rampart backup                                       (stream: pg_dump | zstd | age | S3)
+// Usage: node bench/backup.ts [sizeMB ...]   (default: 200). Not a test: prints numbers and ratios.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "../scripts/lib/net.ts";
+import { startPostgres } from "../scripts/lib/pg-cluster.ts";
+import { writeStack } from "../test/integration/backup-support.ts";
+import { generateDatabase } from "./lib/gen-db.ts";
+import { type Timed, timed } from "./lib/timed.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const sizes = process.argv.slice(2).map(Number);
+if (sizes.length === 0) sizes.push(200);
+const RECIPIENT = "age1754s09rf3d02vzfc33qc5hlj7hd50t3rlvyw53pruu7j0msdtg7qaw05y7";
+
+const dir = await mkdtemp(join(tmpdir(), "rampart-bench-"));
+// The postgres OS user (when we are root) must be able to traverse into it.
+await chmod(dir, 0o711);
+const cluster = await startPostgres({ baseDir: dir, settings: { shared_buffers: "256MB" } });
+const motoPort = await freePort("127.0.0.1");
+const moto: ChildProcess = spawn(
+  join(ROOT, ".tools/venv/bin/moto_server"),
+  ["-H", "127.0.0.1", "-p", String(motoPort)],
+  {
+    stdio: "ignore",
+  },
+);
+const s3 = `http://127.0.0.1:${motoPort}`;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: "bench",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_ENDPOINT_URL_S3: s3,
+  AWS_ENDPOINT_URL: s3,
+  RAMPART_PG_BIN: cluster.bin,
+};
+const pgDump = join(cluster.bin, "pg_dump");
+const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+
+try {
+  for (let i = 0; i < 50; i++) {
+    if (
+      await fetch(`${s3}/moto-api/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const rows: string[] = [];
+  for (const size of sizes) {
+    const db = `bench${size}`;
+    const url = cluster.urlFor(db);
+    await timed(`${join(cluster.bin, "createdb")} -h 127.0.0.1 -p ${cluster.port} -U postgres ${db}`, env);
+    process.stderr.write(`generating ~${size} MB ...\n`);
+    const dbBytes = await generateDatabase(url, size);
+    const bucket = `bench-${size}`;
+    await timed(`aws s3 mb s3://${bucket}`, env);
+    const runEnv = {
+      ...env,
+      DATABASE_URL: url,
+      PGHOST: "127.0.0.1",
+      PGPORT: String(cluster.port),
+      PGUSER: "postgres",
+      PGDATABASE: db,
+    };
+    const file = join(dir, `${db}.dump`);
+    const stack = await writeStack(dir, `bench${size}`, {
+      store: `s3://${bucket}/pg`,
+      recipients: [RECIPIENT],
+    });
+
+    process.stderr.write("limit ...\n");
+    const limit = await timed(`${pgDump} -Fc -Z0 > /dev/null`, runEnv);
+    process.stderr.write("compress9 ...\n");
+    const c9 = await timed(
+      `${pgDump} --format=custom --compress=9 -f ${file} && aws s3 cp --quiet ${file} s3://${bucket}/c9/${db}.dump`,
+      runEnv,
+    );
+    const c9Size = (await stat(file)).size;
+    await rm(file);
+    process.stderr.write("stock pipe ...\n");
+    const pipe = await timed(`${pgDump} -Fc -Z0 | zstd -3 -q > /dev/null`, runEnv);
+    process.stderr.write("rampart ...\n");
+    const ram = await timed(`node ${join(ROOT, "scripts/cli.ts")} backup --stack ${stack} --json`, runEnv);
+    process.stderr.write("rampart, small semi-space ...\n");
+    const ramSmall = await timed(
+      `node --max-semi-space-size=1 ${join(ROOT, "scripts/cli.ts")} backup --stack ${stack} --json`,
+      runEnv,
+    );
+    const ramSize = (JSON.parse(ram.stdout) as { manifest: { storedBytes: number; rawBytes: number } })
+      .manifest;
+
+    const line = (name: string, t: Timed, stored: string) =>
+      `| ${mb(dbBytes)} MB | ${name} | ${t.wallS.toFixed(2)} s | ${t.cpuS.toFixed(2)} s | ${t.peakRssMb.toFixed(0)} MB | ${stored} |`;
+    rows.push(
+      line("`pg_dump -Fc -Z0 > /dev/null` (limit)", limit, `(raw dump ${mb(ramSize.rawBytes)} MB)`),
+      line("`pg_dump --compress=9` to file, then `aws s3 cp`", c9, `${mb(c9Size)} MB`),
+      line("`pg_dump -Fc -Z0 | zstd -3 > /dev/null` (stock pipe, reference)", pipe, "-"),
+      line("`rampart backup` (zstd 3 + age → S3)", ram, `${mb(ramSize.storedBytes)} MB`),
+      line("`node --max-semi-space-size=1 … rampart backup`", ramSmall, `${mb(ramSize.storedBytes)} MB`),
+      `| | **ratios** | rampart/limit **${(ram.wallS / limit.wallS).toFixed(2)}x** (target ≤ 1.15), rampart/compress9 **${(ram.wallS / c9.wallS).toFixed(2)}x** (target ≤ 0.4) | | | stored rampart/compress9 **${(ramSize.storedBytes / c9Size).toFixed(2)}x** (target ≤ 1) |`,
+    );
+  }
+  process.stdout.write(
+    `${[
+      "| database | pipeline | wall | CPU (user+sys) | peak RSS | stored |",
+      "|---|---|---|---|---|---|",
+      ...rows,
+    ].join("\n")}\n`,
+  );
+} finally {
+  moto.kill("SIGTERM");
+  await cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,99 @@
+import pg from "pg";
+import { UserError } from "../../../posture/errors.ts";
+import { type ConnInfo, clientConfig, describeConn } from "./conninfo.ts";
+
+/** Advisory lock namespace "RAMP"; advisory locks are per database, so one key per database already. */
+const LOCK_CLASS = 0x52414d50;
+const BACKUP_LOCK = 1;
+
+export type ServerInfo = { version: string; versionNum: number; database: string; sizeBytes: number };
+
+/**
+ * The backup job's own connection: it holds the "one backup per database" advisory lock and the
+ * repeatable-read transaction whose exported snapshot pg_dump reads, so the row counts recorded in the
+ * manifest are those of the very data in the dump.
+ */
+export class BackupSession {
+  readonly client: pg.Client;
+
+  private constructor(client: pg.Client) {
+    this.client = client;
+  }
+
+  static async connect(info: ConnInfo): Promise<BackupSession> {
+    const client = new pg.Client(clientConfig(info));
+    try {
+      await client.connect();
+    } catch (e) {
+      throw new UserError(`cannot connect to ${describeConn(info)}: ${(e as Error).message}`, {
+        hint: "check DATABASE_URL / PG* and the password (PGPASSWORD or ~/.pgpass)",
+        cause: e,
+      });
+    }
+    // A dying connection must fail the run, not crash the process with an unhandled 'error' event.
+    client.on("error", () => {});
+    return new BackupSession(client);
+  }
+
+  async server(): Promise<ServerInfo> {
+    const { rows } = await this.client.query<{ v: string; n: string; db: string; size: string }>(
+      "select current_setting('server_version') v, current_setting('server_version_num') n, current_database() db, pg_database_size(current_database()) size",
+    );
+    const r = rows[0];
+    if (!r) throw new Error("server info query returned no row");
+    return {
+      version: r.v.split(" ")[0] ?? r.v,
+      versionNum: Number(r.n),
+      database: r.db,
+      sizeBytes: Number(r.size),
+    };
+  }
+
+  /** Session-level lock: released when we disconnect or die, so a crashed run never blocks the next. */
+  async tryLock(): Promise<boolean> {
+    const { rows } = await this.client.query<{ ok: boolean }>("select pg_try_advisory_lock($1, $2) ok", [
+      LOCK_CLASS,
+      BACKUP_LOCK,
+    ]);
+    return rows[0]?.ok === true;
+  }
+
+  /** Open the snapshot transaction; returns the id pg_dump --snapshot imports, and the server time of it. */
+  async exportSnapshot(): Promise<{ id: string; time: Date }> {
+    await this.client.query("begin isolation level repeatable read read only");
+    const { rows } = await this.client.query<{ id: string; t: Date }>(
+      "select pg_export_snapshot() id, clock_timestamp() t",
+    );
+    const r = rows[0];
+    if (!r) throw new Error("pg_export_snapshot returned no row");
+    return { id: r.id, time: r.t };
+  }
+
+  /**
+   * Exact row counts of every user table, read inside the snapshot transaction (so equal to what
+   * pg_dump sees). Partitions are counted as themselves, partitioned parents not at all (no double count).
+   */
+  async rowCounts(): Promise<Record<string, number>> {
+    const { rows: tables } = await this.client.query<{ name: string; sql: string }>(
+      `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
+              format('select count(*) as n from %I.%I', n.nspname, c.relname) as sql
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'r'
+          and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
+          and not exists (select 1 from pg_depend d
+                           where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+        order by 1`,
+    );
+    const counts: Record<string, number> = {};
+    for (const t of tables) {
+      const { rows } = await this.client.query<{ n: string }>(t.sql);
+      counts[t.name] = Number(rows[0]?.n ?? 0);
+    }
+    return counts;
+  }
+
+  /** Ends the transaction and the connection (which releases the lock). */
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import { S3 } from "../../../infra/policy/rules/storage-s3.ts";
+
+/** One resource as the program registered it: type token, logical name, provider id, and its inputs. */
+export type Recorded = { type: string; name: string; id: string; inputs: Record<string, unknown> };
+
+/** Invokes answered offline: token → result. Any other invoke fails the recording, so nothing is guessed. */
+export type InvokeAnswers = Record<string, (args: Record<string, unknown>) => Record<string, unknown>>;
+
+export type RecordOptions = {
+  project?: string;
+  stack?: string;
+  /** Pulumi config (`ns:key` → string; objects JSON-encoded), as the program reads it. */
+  config?: Record<string, string>;
+  invokes?: InvokeAnswers;
+  /** Computed outputs a resource reports (e.g. a service account's email), merged over its inputs. */
+  outputs?: (r: Recorded) => Record<string, unknown>;
+};
+
+/**
+ * The provider id a resource would get: for buckets and most named resources the id is the physical
+ * name, so side resources that reference `bucket.id` point at the same string as the bucket's name.
+ */
+function providerId(type: string, name: string, inputs: Record<string, unknown>): string {
+  if (type === S3.bucket && typeof inputs.bucket === "string") return inputs.bucket;
+  // S3 side resources (BucketPolicy, ...) also take `bucket`; their ids are their own.
+  if (Object.values(S3).includes(type)) return `${name}-id`;
+  return typeof inputs.name === "string" ? inputs.name : `${name}-id`;
+}
+
+/** The SDK's marker for a serialized secret: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Secrets reach the mocks wrapped; rules check the plain value (plan output never prints secrets' values it does not check). */
+function unwrapSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (SECRET_SIG in o && "value" in o) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/**
+ * Run a Pulumi program under the SDK's mock runtime and return every resource it registered with its
+ * inputs. No Pulumi CLI, no credentials, no network. Resolves once no registration has happened for
+ * 25 event-loop turns (component children register asynchronously once their inputs resolve).
+ * The mock runtime is process-global: run one recording at a time.
+ */
+export async function recordProgram(program: () => unknown, opts: RecordOptions = {}): Promise<Recorded[]> {
+  const recorded: Recorded[] = [];
+  const unexpected: string[] = [];
+  let lastChange = 0;
+  let tick = 0;
+  if (opts.config) pulumi.runtime.setAllConfig(opts.config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        const id = providerId(args.type, args.name, inputs);
+        const r: Recorded = { type: args.type, name: args.name, id, inputs };
+        recorded.push(r);
+        lastChange = tick;
+        return {
+          id,
+          state: {
+            ...inputs,
+            name: inputs.name ?? args.name,
+            arn: `arn:offline:${args.type}:${id}`,
+            ...opts.outputs?.(r),
+          },
+        };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        const answer = opts.invokes?.[args.token];
+        if (answer) return answer(args.inputs as Record<string, unknown>);
+        // Thrown here, the error would surface as an unhandled rejection inside output serialization.
+        unexpected.push(`the program calls ${args.token}, which rampart plan cannot answer offline`);
+        return {};
+      },
+    },
+    opts.project ?? "rampart",
+    opts.stack ?? "plan",
+    // Not a dry run: outputs the mocks do not set resolve to undefined instead of "unknown", so values
+    // built from them (e.g. cloud-init text) are still recorded and checkable.
+    false,
+  );
+  await program();
+  // A program that registers nothing (external profile without edge) settles after ~500 quiet turns.
+  for (tick = 1; tick - lastChange < 25 || (recorded.length === 0 && tick < 500); tick++) {
+    await new Promise((r) => setTimeout(r, 2));
+    if (tick > 20_000) throw new Error("the Pulumi program did not settle");
+  }
+  if (unexpected.length) throw new Error(unexpected.join("\n"));
+  return recorded;
+}

@@ -1,0 +1,107 @@
+import { readFile } from "node:fs/promises";
+import type { ErrorEvent } from "@sentry/node";
+import { UserError } from "../../posture/errors.ts";
+import { redact, redactValue, registerSecret } from "./redact.ts";
+
+/** The monitor as the posture describes it: schedule and alert windows live in one place. */
+export type MonitorSpec = {
+  slug: string;
+  schedule: string;
+  checkinMarginMinutes: number;
+  maxRuntimeMinutes: number;
+};
+
+export type Reporter = {
+  /** in_progress check-in: the run has begun (and holds the lock). */
+  started(): void;
+  /** ok / error check-in, closing the in_progress one if there was one. */
+  finished(status: "ok" | "error"): void;
+  /** Report an error as a Sentry event (scrubbed). */
+  capture(err: unknown): void;
+  /** Deliver everything queued; call before the process exits. */
+  close(): Promise<void>;
+};
+
+/** DSN from a file (`--sentry-dsn-file`, for secret mounts) or SENTRY_DSN; none → no Sentry at all. */
+export async function sentryDsn(file: string | undefined, env = process.env): Promise<string | undefined> {
+  const dsn = file
+    ? (
+        await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+          throw new UserError(`cannot read the Sentry DSN file ${file}: ${e.code ?? e.message}`, {
+            exitCode: 2,
+          });
+        })
+      ).trim()
+    : env.SENTRY_DSN?.trim();
+  if (dsn) registerSecret(dsn);
+  return dsn || undefined;
+}
+
+/** Scrub an event: every string through `redact` (registered secrets, URL passwords, keys), deeply. */
+export function scrubEvent(event: ErrorEvent): ErrorEvent {
+  return redactValue(event);
+}
+
+/**
+ * Sentry Crons + error capture for a scheduled job. Minimal SDK setup (no default integrations, no
+ * tracing, no PII): a backup job has nothing to trace and must not ship its environment anywhere.
+ */
+export async function startReporter(
+  dsn: string | undefined,
+  monitor: MonitorSpec,
+  meta: { release: string; environment: string },
+): Promise<Reporter | undefined> {
+  if (!dsn) return undefined;
+  const Sentry = await import("@sentry/node");
+  Sentry.init({
+    dsn,
+    release: meta.release,
+    environment: meta.environment,
+    defaultIntegrations: false,
+    sendDefaultPii: false,
+    skipOpenTelemetrySetup: true,
+    beforeSend: (event) => scrubEvent(event),
+    beforeBreadcrumb: (crumb) => redactValue(crumb),
+  });
+  const config = {
+    schedule: { type: "crontab" as const, value: monitor.schedule },
+    checkinMargin: monitor.checkinMarginMinutes,
+    maxRuntime: monitor.maxRuntimeMinutes,
+    timezone: "Etc/UTC",
+  };
+  let checkInId: string | undefined;
+  let startedAt = Date.now();
+  return {
+    started() {
+      startedAt = Date.now();
+      checkInId = Sentry.captureCheckIn({ monitorSlug: monitor.slug, status: "in_progress" }, config);
+    },
+    finished(status) {
+      const duration = (Date.now() - startedAt) / 1000;
+      Sentry.captureCheckIn(
+        checkInId
+          ? { monitorSlug: monitor.slug, status, checkInId, duration }
+          : { monitorSlug: monitor.slug, status },
+        config,
+      );
+    },
+    capture(err) {
+      // Messages are scrubbed again in beforeSend; redacting here keeps the exception value clean too.
+      const e = err instanceof Error ? err : new Error(String(err));
+      const clean = new Error(redact(e.message));
+      clean.name = e.name;
+      clean.stack = redact(e.stack ?? e.message);
+      Sentry.captureException(clean);
+    },
+    async close() {
+      await Sentry.close(5_000);
+    },
+  };
+}
+
+/** Monitor slugs: lowercase, digits and dashes (Sentry's rule), per stack so stacks alert separately. */
+export const monitorSlug = (job: string, stack: string) =>
+  `rampart-${job}-${stack}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .slice(0, 50);

@@ -1,0 +1,152 @@
+// Sentry Crons and error capture as the real @sentry/node SDK sends them, recorded by a local HTTP receiver
+// standing in for sentry.io: in_progress then ok/error with the posture's monitor config; errors scrubbed.
+
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import pg from "pg";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { createTempDatabase, pgBin, type TempDatabase } from "../support/services.ts";
+import { ageKeyPair, runCli, tempDir, writeStack } from "./backup-support.ts";
+
+type Item = { header: { type: string }; payload: Record<string, unknown> };
+
+let server: Server;
+let dsn: string;
+let raw: string[] = [];
+let dir: string;
+let recipient: string;
+let db: TempDatabase;
+
+/** Envelope = header line, then (item header line, payload line) pairs. */
+const items = (): Item[] =>
+  raw.flatMap((body) => {
+    const lines = body.split("\n").filter((l) => l.trim() !== "");
+    const out: Item[] = [];
+    for (let i = 1; i + 1 < lines.length; i += 2)
+      out.push({ header: JSON.parse(lines[i] as string), payload: JSON.parse(lines[i + 1] as string) });
+    return out;
+  });
+const checkIns = () =>
+  items()
+    .filter((i) => i.header.type === "check_in")
+    .map((i) => i.payload);
+const events = () =>
+  items()
+    .filter((i) => i.header.type === "event")
+    .map((i) => i.payload);
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      raw.push((req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body).toString("utf8"));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  if (!addr || typeof addr === "string") throw new Error("no port");
+  dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${addr.port}/42`;
+  dir = await tempDir("rampart-sentry-");
+  recipient = (await ageKeyPair(dir)).recipient;
+  db = await createTempDatabase("backup_sentry");
+  await loadSampleDatabase(db.url);
+});
+afterAll(async () => {
+  await db?.drop();
+  await new Promise((r) => server?.close(r));
+});
+beforeEach(() => {
+  raw = [];
+});
+
+const monitorConfig = {
+  schedule: { type: "crontab", value: "0 */4 * * *" },
+  checkin_margin: 15,
+  max_runtime: 120,
+  timezone: "Etc/UTC",
+};
+
+describe("Sentry Crons", () => {
+  it("checks in in_progress, then ok, with the posture's schedule, margin and max runtime", async () => {
+    const stack = await writeStack(dir, "sentry-ok", {
+      store: `file://${join(dir, "ok")}`,
+      recipients: [recipient],
+    });
+    const run = await runCli(["backup", "--stack", stack], { DATABASE_URL: db.url, SENTRY_DSN: dsn });
+    expect(run.code, run.stderr).toBe(0);
+    const [start, end, ...rest] = checkIns();
+    expect(rest).toEqual([]);
+    expect(start).toMatchObject({
+      monitor_slug: "rampart-backup-sentry-ok",
+      status: "in_progress",
+      monitor_config: monitorConfig,
+    });
+    expect(end).toMatchObject({
+      status: "ok",
+      check_in_id: start?.check_in_id,
+      monitor_config: monitorConfig,
+    });
+    expect(typeof end?.duration).toBe("number");
+    expect(events()).toEqual([]);
+  });
+
+  it("checks in error and sends the error with secrets scrubbed", async () => {
+    const password = "Sentry-Leak-Pw-9931";
+    // A pg_dump that fails the way a real one can: quoting the connection it was given in its error.
+    const bin = join(dir, "leaky-bin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      join(bin, "pg_dump"),
+      `#!/bin/sh\nif [ "$1" = --version ]; then exec ${pgBin()}/pg_dump --version; fi\n` +
+        'echo "pg_dump: error: connection to postgres://postgres:$PGPASSWORD@$PGHOST/$PGDATABASE failed (password $PGPASSWORD)" >&2\nexit 1\n',
+    );
+    await chmod(join(bin, "pg_dump"), 0o755);
+    const url = new URL(db.url);
+    url.password = password;
+    const stack = await writeStack(dir, "sentry-err", {
+      store: `file://${join(dir, "err")}`,
+      recipients: [recipient],
+    });
+    const run = await runCli(["backup", "--stack", stack], {
+      DATABASE_URL: url.toString(),
+      SENTRY_DSN: dsn,
+      RAMPART_PG_BIN: bin,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/pg_dump exited with code 1/);
+    const [start, end] = checkIns();
+    expect(start?.status).toBe("in_progress");
+    expect(end).toMatchObject({ status: "error", check_in_id: start?.check_in_id });
+    const [event] = events();
+    const exception = JSON.stringify(event?.exception);
+    expect(exception).toMatch(/pg_dump exited with code 1/);
+    expect(exception).toMatch(/REDACTED/);
+    for (const body of raw) expect(body).not.toContain(password);
+    expect(run.stderr).not.toContain(password);
+  });
+
+  it("sends no check-in for a run skipped because another backup holds the lock", async () => {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query("select pg_advisory_lock($1, 1)", [0x52414d50]);
+      const stack = await writeStack(dir, "sentry-skip", {
+        store: `file://${join(dir, "skip")}`,
+        recipients: [recipient],
+      });
+      const run = await runCli(["backup", "--stack", stack], { DATABASE_URL: db.url, SENTRY_DSN: dsn });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/another backup is running/);
+      expect(checkIns()).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+  });
+});

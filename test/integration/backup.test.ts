@@ -1,0 +1,283 @@
+// `rampart backup` end to end against the real PostgreSQL 15, moto S3 and fake-gcs-server: every store
+// round-trips through stock age/zstd/pg_restore, the manifest's counts are the snapshot's, a too-old
+// pg_dump is refused, an overlapping run is skipped, and secrets stay out of logs and the process list.
+
+import { execFile, spawn } from "node:child_process";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCatalog } from "../../scripts/lib/backup/catalog.ts";
+import { HashTap } from "../../scripts/lib/hash.ts";
+import type { Manifest } from "../../scripts/lib/manifest.ts";
+import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { GcsStore } from "../../scripts/lib/store/gcs.ts";
+import { openStore } from "../../scripts/lib/store/index.ts";
+import {
+  createTempDatabase,
+  gcsClient,
+  gcsEndpoint,
+  s3Client,
+  s3Endpoint,
+  type TempDatabase,
+  uniqueName,
+} from "../support/services.ts";
+import {
+  ageKeyPair,
+  faultProxy,
+  jsonResult,
+  runCli,
+  sql,
+  tableCounts,
+  tempDir,
+  writeStack,
+} from "./backup-support.ts";
+
+const execFileP = promisify(execFile);
+type Ok = { status: "ok"; id: string; object: string; manifest: Manifest };
+
+let dir: string;
+let key: { keyFile: string; recipient: string };
+let source: TempDatabase;
+const cleanup: TempDatabase[] = [];
+
+beforeAll(async () => {
+  dir = await tempDir("rampart-backup-");
+  key = await ageKeyPair(dir);
+  source = await createTempDatabase("backup_src");
+  await loadSampleDatabase(source.url);
+  // The test process opens the same stores to read back what the CLI wrote.
+  process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint();
+});
+afterAll(async () => {
+  for (const db of [source, ...cleanup]) await db?.drop();
+});
+
+const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({
+  DATABASE_URL: source.url,
+  AWS_ENDPOINT_URL_S3: s3Endpoint(),
+  STORAGE_EMULATOR_HOST: gcsEndpoint(),
+  ...extra,
+});
+
+/** Fetch the object through the store, check its sha256, then age -d | zstd -d | pg_restore. */
+async function restoreWithStockTools(storeUrl: string, m: Manifest): Promise<Record<string, number>> {
+  // gcsClient() and STORAGE_EMULATOR_HOST do not mix in one process: give the emulator explicitly.
+  const store = storeUrl.startsWith("gs:")
+    ? new GcsStore(storeUrl, { apiEndpoint: gcsEndpoint() })
+    : await openStore(storeUrl);
+  const target = await createTempDatabase("backup_rt");
+  cleanup.push(target);
+  const tap = new HashTap();
+  const child = spawn("sh", ["-c", 'age -d -i "$KEY" | zstd -d | pg_restore --no-owner -d "$TARGET"'], {
+    env: { ...process.env, KEY: key.keyFile, TARGET: target.url },
+    stdio: ["pipe", "inherit", "inherit"],
+  });
+  const exited = new Promise<number | null>((r) => child.once("close", r));
+  await pipeline(await store.get(m.object), tap, child.stdin);
+  expect(await exited).toBe(0);
+  expect(tap.sha256()).toBe(m.sha256);
+  expect(tap.bytes).toBe(m.storedBytes);
+  return tableCounts(target.url);
+}
+
+describe("rampart backup round trip", () => {
+  const stores: [string, () => Promise<string>][] = [
+    ["file", async () => `file://${join(dir, "store")}`],
+    [
+      "s3",
+      async () => {
+        const bucket = uniqueName("rt");
+        await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
+        return `s3://${bucket}/postgres`;
+      },
+    ],
+    [
+      "gs",
+      async () => {
+        const bucket = uniqueName("rt");
+        await gcsClient().createBucket(bucket);
+        return `gs://${bucket}/postgres`;
+      },
+    ],
+  ];
+  for (const [name, makeStore] of stores) {
+    it(`stores, lists and restores with stock tools via ${name}://`, async () => {
+      const storeUrl = await makeStore();
+      const stack = await writeStack(dir, `rt-${name}`, { store: storeUrl, recipients: [key.recipient] });
+      const run = await runCli(["backup", "--stack", stack, "--json"], cliEnv());
+      expect(run.stderr).not.toMatch(/"level":"error"/);
+      expect(run.code).toBe(0);
+      const result = jsonResult<Ok>(run);
+      expect(result.status).toBe("ok");
+      const m = result.manifest;
+      const sourceCounts = await tableCounts(source.url);
+      expect(m.tables).toEqual(sourceCounts);
+      expect(m.encryption.recipients.map((r) => r.recipient)).toEqual([key.recipient]);
+      expect(await restoreWithStockTools(storeUrl, m)).toEqual(sourceCounts);
+
+      let listed: Manifest[];
+      if (name === "gs") {
+        // `rampart backups list` on gs:// needs GcsStore to list through STORAGE_EMULATOR_HOST, which fails
+        // against fake-gcs-server (reported to the store's owner); list through the catalog in-process.
+        listed = (await readCatalog(new GcsStore(storeUrl, { apiEndpoint: gcsEndpoint() }))).backups;
+      } else {
+        const list = await runCli(["backups", "list", "--stack", stack, "--json"], cliEnv());
+        expect(list.code, list.stderr).toBe(0);
+        listed = jsonResult<{ backups: Manifest[] }>(list).backups;
+      }
+      expect(listed.map((b) => b.id)).toEqual([m.id]);
+      expect(listed[0]).toEqual(m);
+    });
+  }
+});
+
+describe("consistency", () => {
+  it("records the snapshot's row counts while writes continue", async () => {
+    const db = await createTempDatabase("backup_busy");
+    cleanup.push(db);
+    await loadSampleDatabase(db.url);
+    await sql(db.url, "create table events (id bigserial primary key, at timestamptz default now())");
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    let writing = true;
+    let inserted = 0;
+    const loop = (async () => {
+      while (writing) {
+        await writer.query("insert into events default values");
+        await writer.query("update customers set name = name where id = $1", [1 + (inserted % 100)]);
+        inserted++;
+      }
+    })();
+    // Let some rows land before the snapshot, so the count is neither 0 nor the final value by accident.
+    while (inserted < 50) await new Promise((r) => setImmediate(r));
+    const storeUrl = `file://${join(dir, "busy")}`;
+    const stack = await writeStack(dir, "busy", { store: storeUrl, recipients: [key.recipient] });
+    const run = await runCli(["backup", "--stack", stack, "--json"], cliEnv({ DATABASE_URL: db.url }));
+    const atEnd = inserted;
+    await new Promise((r) => setImmediate(r));
+    writing = false;
+    await loop;
+    await writer.end();
+    expect(run.stderr).not.toMatch(/"level":"error"/);
+    expect(run.code).toBe(0);
+    const m = jsonResult<Ok>(run).manifest;
+    const counted = m.tables["public.events"] ?? -1;
+    expect(counted).toBeGreaterThanOrEqual(50);
+    // Writes went on after the snapshot: the source moved on, the manifest did not.
+    expect(atEnd).toBeGreaterThan(counted);
+    expect((await tableCounts(db.url))["public.events"]).toBeGreaterThan(counted);
+    // And the dump holds exactly what the manifest says.
+    expect(await restoreWithStockTools(storeUrl, m)).toEqual(m.tables);
+  });
+});
+
+describe("refusals", () => {
+  it("refuses a pg_dump older than the server, before dumping anything", async () => {
+    const bin = join(dir, "old-pg-bin");
+    await mkdir(bin, { recursive: true });
+    // Stands in for an installed pg_dump 14: only its --version answer matters, it must never be run to dump.
+    await writeFile(
+      join(bin, "pg_dump"),
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_dump (PostgreSQL) 14.11"; exit 0; fi\necho dumped >&2; exit 3\n',
+    );
+    await chmod(join(bin, "pg_dump"), 0o755);
+    const storeUrl = `file://${join(dir, "old")}`;
+    const stack = await writeStack(dir, "old", { store: storeUrl, recipients: [key.recipient] });
+    const run = await runCli(["backup", "--stack", stack], cliEnv({ RAMPART_PG_BIN: bin }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/pg_dump 14\.11 .* is older than the server \(PostgreSQL 15/);
+    expect(run.stderr).toMatch(/HINT: install postgresql-client-15/);
+    expect(run.stderr).not.toMatch(/dumped/);
+    expect(await readdir(join(dir, "old")).catch(() => [])).toEqual([]);
+  });
+
+  it("refuses an implausibly small dump and keeps nothing", async () => {
+    const empty = await createTempDatabase("backup_empty");
+    cleanup.push(empty);
+    const storeUrl = `file://${join(dir, "small")}`;
+    const stack = await writeStack(dir, "small", {
+      store: storeUrl,
+      recipients: [key.recipient],
+      minDumpBytes: 1_000_000,
+    });
+    const run = await runCli(["backup", "--stack", stack], cliEnv({ DATABASE_URL: empty.url }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/implausibly small/);
+    expect(await (await openStore(storeUrl)).list()).toEqual([]);
+  });
+});
+
+describe("overlap and secrets", () => {
+  it("skips a second run while one is in flight; no password in logs or the process list", async () => {
+    const password = "Sup3r-S3cret-pw-0451";
+    const url = new URL(source.url);
+    url.password = password;
+    const bucket = uniqueName("overlap");
+    await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const proxy = await faultProxy(s3Endpoint(), (req) => (req.method === "PUT" ? held : "pass"));
+    try {
+      const stack = await writeStack(dir, "overlap", {
+        store: `s3://${bucket}/pg`,
+        recipients: [key.recipient],
+      });
+      const env = cliEnv({ DATABASE_URL: url.toString(), AWS_ENDPOINT_URL_S3: proxy.endpoint });
+      let dumpPid: number | undefined;
+      let onDump = () => {};
+      const dumping = new Promise<void>((r) => {
+        onDump = r;
+      });
+      const first = runCli(["backup", "--stack", stack, "--json"], env, (line) => {
+        if (line.includes('"stage":"dump"')) {
+          dumpPid = (JSON.parse(line) as { pid: number }).pid;
+          onDump();
+        }
+      });
+      await dumping;
+      // While the first run is held mid-upload: argv of every process, pg_dump's included.
+      const { stdout: ps } = await execFileP("ps", ["-eo", "args"]);
+      expect(ps).toContain("--snapshot=");
+      expect(ps).not.toContain(password);
+      const second = await runCli(["backup", "--stack", stack, "--json"], env);
+      release();
+      const done = await first;
+
+      expect(dumpPid).toBeGreaterThan(0);
+      expect(second.code).toBe(0);
+      expect(jsonResult<{ status: string; reason: string }>(second)).toMatchObject({
+        status: "skipped",
+        reason: "another backup is running",
+      });
+      expect(second.stderr).toMatch(/another backup is running/);
+      expect(done.stderr).not.toMatch(/"level":"error"/);
+      expect(done.code).toBe(0);
+      expect(jsonResult<Ok>(done).status).toBe("ok");
+      for (const out of [done.stdout, done.stderr, second.stdout, second.stderr])
+        expect(out).not.toContain(password);
+    } finally {
+      release();
+      await proxy.close();
+    }
+  });
+
+  it("keeps the password out of a failure's message", async () => {
+    const password = "An0ther-S3cret-pw-77";
+    const stack = await writeStack(dir, "badconn", {
+      store: `file://${join(dir, "badconn")}`,
+      recipients: [key.recipient],
+    });
+    const run = await runCli(["backup", "--stack", stack], {
+      DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:1/nowhere`,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot connect to 127\.0\.0\.1:1\/nowhere/);
+    expect(run.stderr + run.stdout).not.toContain(password);
+  });
+});
