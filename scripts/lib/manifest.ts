@@ -42,6 +42,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 
 const EXTENSION = { zstd: ".zst", gzip: ".gz", none: "" } as const;
 /** The object's name says what is inside, outermost layer last: pg custom format, compression, age. */
-export const dumpKey = (id: string, algorithm: keyof typeof EXTENSION = "zstd") => `${id}/dump.pgc${EXTENSION[algorithm]}.age`;
+export const dumpKey = (id: string, algorithm: keyof typeof EXTENSION = "zstd") =>
+  `${id}/dump.pgc${EXTENSION[algorithm]}.age`;
 export const manifestKey = (id: string) => `${id}/manifest.json`;
 export const isManifestKey = (key: string) => /^[^/]+\/manifest\.json$/.test(key);
