@@ -1,0 +1,250 @@
+import * as awsSdk from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Posture } from "../../posture/index.ts";
+import { renderCloudInit } from "../cloud-init/cloud-init.ts";
+import { AuditTrail } from "../components/aws/audit-trail.ts";
+import { BreakGlassRole } from "../components/aws/break-glass.ts";
+import { EncryptionKey } from "../components/aws/encryption-key.ts";
+import { IamUserKey } from "../components/aws/iam-user-key.ts";
+import { backupStatements, drillStatements, lockedBucketPolicy } from "../components/aws/job-access.ts";
+import { SesDomain } from "../components/aws/ses.ts";
+import { EdgeZone } from "../components/cloudflare/edge.ts";
+import { ServerFirewall } from "../components/hcloud/firewall.ts";
+import { AppServer } from "../components/hcloud/server.ts";
+import { DataVolume } from "../components/hcloud/volume.ts";
+import { allow, allowReadWrite, type Statement } from "../lib/iam.ts";
+import { standardLabels } from "../lib/labels.ts";
+import { resourceName } from "../lib/naming.ts";
+import { requireAllowedLocation } from "../lib/regions.ts";
+import { SecureBucket } from "../lib/s3-bucket.ts";
+
+/**
+ * The self-hosted profile: one Hetzner VPS in regions.primary running Postgres and Redis in Docker on
+ * an encrypted (LUKS) volume, behind a firewall open on 443 only; S3 buckets, the LUKS key escrow,
+ * SES and the per-job IAM keys in AWS regions.storage; the shared Cloudflare edge.
+ *
+ * Design decision — encryption at rest: Hetzner Cloud volumes are not encrypted by Hetzner, so the
+ * volume is LUKS2. Its key is generated on the server's first boot, kept only in tmpfs, and escrowed
+ * in a CMK-encrypted Secrets Manager secret that a dedicated key (Get/PutSecretValue on that one
+ * secret) reads at every boot. This protects detached volumes, snapshots and retired disks; it does
+ * not protect against root on the running server (the volume is open and the escrow key is on disk).
+ *
+ * Trade-off — credentials in user data: servers outside AWS cannot assume roles, so each job gets a
+ * long-lived IAM access key, delivered in the cloud-init user data. The user data is a Pulumi secret
+ * (encrypted in state), but Hetzner stores it and the server's metadata service serves it to any
+ * process on the server; rotating a key changes the user data, which replaces the server (the data
+ * volume survives and is re-opened with the escrowed key).
+ */
+export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>> {
+  const location = requireAllowedLocation(posture, posture.regions.primary, "the Hetzner server");
+  const storage = requireAllowedLocation(
+    posture,
+    posture.regions.storage ?? posture.regions.primary,
+    "the S3 buckets, key escrow and SES",
+  );
+  const tags = standardLabels(posture);
+  const name = (role: string) => resourceName(posture, role);
+  const accountId = awsSdk.getCallerIdentityOutput({}).accountId;
+
+  const dataKey = new EncryptionKey("data-key", {
+    region: storage,
+    alias: name("data"),
+    description: `${posture.name}: buckets, the volume key escrow and the audit trail`,
+    rotationDays: posture.encryption.kmsRotationDays,
+    accountId,
+    grants: [{ service: "cloudtrail.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:DescribeKey"] }],
+    tags,
+  });
+
+  const breakGlassArn = pulumi.interpolate`arn:aws:iam::${accountId}:role/${name("break-glass")}`;
+  const bucket = (role: "backups" | "evidence" | "uploads") => {
+    const settings = posture.buckets[role];
+    if (!settings?.name) return undefined;
+    return new SecureBucket(role, {
+      bucketName: settings.name,
+      region: storage,
+      settings,
+      kmsKeyArn: dataKey.arn,
+      // Backups and evidence: only break-glass deletes objects; nobody deletes the bucket.
+      ...(role === "uploads" ? {} : { policy: lockedBucketPolicy(breakGlassArn) }),
+      tags: standardLabels(posture, role),
+    });
+  };
+  const backups = bucket("backups") as SecureBucket;
+  const evidence = bucket("evidence") as SecureBucket;
+  const uploads = bucket("uploads");
+  const breakGlass = new BreakGlassRole(name("break-glass"), {
+    accountId,
+    bucketArns: [backups.arn, evidence.arn],
+    tags,
+  });
+
+  // The secret has no value until the server's first boot generates the key and puts it.
+  const luksSecret = new awsSdk.secretsmanager.Secret(
+    "luks-key",
+    {
+      region: storage,
+      name: name("luks-key"),
+      description: "LUKS key of the Hetzner data volume (written by the server on first boot)",
+      kmsKeyId: dataKey.arn,
+      recoveryWindowInDays: 30,
+      tags: standardLabels(posture, "luks-key"),
+    },
+    { protect: true },
+  );
+  const ses = posture.edge
+    ? new SesDomain("email", { domain: posture.edge.domain, region: storage, tags })
+    : undefined;
+
+  const jobAccess = {
+    region: storage,
+    backupsArn: backups.arn,
+    evidenceArn: evidence.arn,
+    keyArn: dataKey.arn,
+    // The Sentry DSN and the age identity live in the server's file secret store, not in AWS.
+    backupSecrets: [],
+    drillSecrets: [],
+  };
+  const key = (role: string, statements: pulumi.Input<Statement[]>) =>
+    new IamUserKey(role, { userName: name(role), statements, tags: standardLabels(posture, role) });
+  const keys = {
+    escrow: key("luks-escrow", escrowStatements(luksSecret.arn, dataKey.arn, storage)),
+    backup: key("backup", backupStatements(posture, jobAccess)),
+    drill: key("drill", withoutEmptySecretReads(drillStatements(posture, jobAccess))),
+    uploads: uploads
+      ? key("uploads", allowReadWrite({ bucketArn: uploads.arn, keyArn: dataKey.arn, region: storage }))
+      : undefined,
+    email: ses
+      ? key("email", [allow("SendAsDomain", ["ses:SendEmail", "ses:SendRawEmail"], [ses.arn])])
+      : undefined,
+  };
+
+  const labels = standardLabels(posture);
+  const firewall = new ServerFirewall("firewall", {
+    firewallName: name("firewall"),
+    adminCidrs: posture.compute.adminCidrs,
+    labels,
+  });
+  const volume = new DataVolume("data", {
+    volumeName: name("data"),
+    location,
+    labels: standardLabels(posture, "data"),
+  });
+
+  const pair = (k: IamUserKey | undefined) =>
+    k ? pulumi.all([k.accessKeyId, k.secretAccessKey]).apply(([id, secret]) => ({ id, secret })) : undefined;
+  const userData = pulumi
+    .output({
+      volumeDevice: volume.device,
+      luksSecretId: luksSecret.arn,
+      escrow: pair(keys.escrow),
+      backup: pair(keys.backup),
+      drill: pair(keys.drill),
+      uploadsKey: pair(keys.uploads),
+      email: pair(keys.email),
+      uploadsBucket: uploads?.name,
+    })
+    .apply((v) =>
+      renderCloudInit({
+        stack: posture.source.stack,
+        database: { major: posture.database.major, name: posture.database.name },
+        volumeDevice: v.volumeDevice,
+        luksSecretId: v.luksSecretId,
+        awsRegion: storage,
+        jobs: {
+          image: posture.jobs.image,
+          backup: {
+            schedule: posture.backups.schedule,
+            maxRuntimeMinutes: posture.backups.maxRuntimeMinutes,
+          },
+          drill: { schedule: posture.drills.schedule, maxRuntimeMinutes: posture.drills.maxRuntimeMinutes },
+        },
+        ...fileStorePath(posture.secrets.store),
+        keys: {
+          escrow: required(v.escrow),
+          backup: required(v.backup),
+          drill: required(v.drill),
+          ...(v.uploadsKey ? { uploads: v.uploadsKey } : {}),
+          ...(v.email ? { email: v.email } : {}),
+        },
+        app: {
+          ...(v.uploadsBucket ? { uploadsBucket: v.uploadsBucket } : {}),
+          ...(posture.edge ? { emailDomain: posture.edge.domain } : {}),
+        },
+      }),
+    );
+  const sshPublicKey = new pulumi.Config("rampart").get("sshPublicKey");
+  const server = new AppServer("app", {
+    serverName: name("app"),
+    location,
+    serverType: posture.compute.serverType,
+    userData: pulumi.secret(userData),
+    firewallId: firewall.id,
+    volumeId: volume.id,
+    // A key without an SSH rule would be dead weight: SSH exists only with adminCidrs.
+    ...(sshPublicKey && posture.compute.adminCidrs.length ? { sshPublicKey } : {}),
+    labels,
+  });
+  // Every AWS API call made with the keys above (S3 data events included) lands in a locked bucket.
+  const trail = new AuditTrail("audit", {
+    region: storage,
+    bucketName: `${posture.buckets.evidence.name}-trail`.slice(0, 63),
+    accountId,
+    kmsKeyArn: dataKey.arn,
+    retentionDays: posture.monitoring.auditLogDays,
+    dataEventBucketArns: [backups.arn, evidence.arn, ...(uploads ? [uploads.arn] : [])],
+    tags,
+  });
+  const edge = posture.edge ? new EdgeZone("edge", { edge: posture.edge }) : undefined;
+
+  return {
+    location,
+    storageRegion: storage,
+    serverIpv4: server.ipv4,
+    serverIpv6: server.ipv6,
+    backupsBucket: backups.name,
+    evidenceBucket: evidence.name,
+    ...(uploads ? { uploadsBucket: uploads.name } : {}),
+    luksKeySecretArn: luksSecret.arn,
+    breakGlassRoleArn: breakGlass.arn,
+    trailArn: trail.trailArn,
+    ...(ses ? { sesDkimTokens: ses.dkimTokens } : {}),
+    ...(edge ? { edgeZoneId: edge.zoneId } : {}),
+  };
+}
+
+/** The LUKS escrow key: read and write that one secret, use the CMK only through Secrets Manager. */
+export function escrowStatements(
+  secretArn: pulumi.Input<string>,
+  keyArn: pulumi.Input<string>,
+  region: string,
+): Statement[] {
+  return [
+    allow("EscrowVolumeKey", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [secretArn]),
+    allow("UseKeyViaSecretsManager", ["kms:Decrypt", "kms:GenerateDataKey"], [keyArn], {
+      StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` },
+    }),
+  ];
+}
+
+/**
+ * drillStatements always grants reading its AWS secrets; here the drill has none (its identity is in
+ * the server's file store), and a statement with no resources is invalid IAM — drop it and its
+ * unconditioned kms:Decrypt, which would be broader than the drill needs.
+ */
+export function withoutEmptySecretReads(statements: Statement[]): Statement[] {
+  const readsNothing = statements.some((s) => s.Sid === "ReadSecrets" && (s.Resource ?? []).length === 0);
+  return readsNothing
+    ? statements.filter((s) => s.Sid !== "ReadSecrets" && s.Sid !== "DecryptSecrets")
+    : statements;
+}
+
+/** A `file://` secret store is a path on the server, mounted read-only into the drill. */
+function fileStorePath(store: string): { secretStorePath?: string } {
+  return store.startsWith("file://") ? { secretStorePath: new URL(store).pathname } : {};
+}
+
+function required<T>(v: T | undefined): T {
+  if (v === undefined) throw new Error("an access key the server needs was not created");
+  return v;
+}
