@@ -11,6 +11,7 @@ import { backupStatements, drillStatements, lockedBucketPolicy } from "../compon
 import { Network } from "../components/aws/network.ts";
 import { fargateCpu, ScheduledJobs } from "../components/aws/scheduled-jobs.ts";
 import { SecretSet, secretNames } from "../components/aws/secrets.ts";
+import { UptimeChecks } from "../components/aws/uptime-checks.ts";
 import { EdgeZone } from "../components/cloudflare/edge.ts";
 import { allowReadWrite, allowSecretsRead } from "../lib/iam.ts";
 import { standardLabels } from "../lib/labels.ts";
@@ -184,8 +185,22 @@ export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
     accountId,
     kmsKeyArn: auditKey.arn,
     retentionDays: logDays,
+    dataEventBucketArns: [backups.arn, evidence.arn, ...(uploads ? [uploads.arn] : [])],
     tags,
   });
+  // Outside checks of the edge domain; their alarms live in us-east-1 (see uptime-checks.ts).
+  const uptime = posture.edge
+    ? new UptimeChecks("uptime", {
+        domain: posture.edge.domain,
+        paths: posture.monitoring.uptime.paths,
+        periodSeconds: posture.monitoring.uptime.periodSeconds,
+        region,
+        topicArn: alarms.topicArn,
+        accountId,
+        alarmPrefix: `rampart-${posture.source.stack}`,
+        tags,
+      })
+    : undefined;
   const edge = posture.edge ? new EdgeZone("edge", { edge: posture.edge }) : undefined;
 
   return {
@@ -201,6 +216,7 @@ export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
     breakGlassRoleArn: breakGlass.arn,
     alertTopicArn: alarms.topicArn,
     trailArn: trail.trailArn,
+    ...(uptime ? { uptimeHealthCheckIds: uptime.healthCheckIds } : {}),
     ...(edge ? { edgeZoneId: edge.zoneId } : {}),
   };
 }

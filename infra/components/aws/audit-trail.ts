@@ -15,6 +15,8 @@ export interface AuditTrailArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** Days the logs are locked and kept (posture monitoring.auditLogDays). */
   retentionDays: number;
+  /** Buckets whose object reads and writes are recorded (S3 data events): backups, evidence, uploads. */
+  dataEventBucketArns: pulumi.Input<string>[];
   /** Tags. @default {} */
   tags?: Record<string, string>;
 }
@@ -62,6 +64,25 @@ export function cloudTrailWrites(
   ];
 }
 
+/**
+ * Advanced event selectors: every management event (IAM, KMS key use, Secrets Manager reads are
+ * management events) plus S3 data events, reads and writes, on the given buckets' objects only.
+ * The trail's own bucket is left out: logging its writes would log itself.
+ */
+export function auditEventSelectors(bucketArns: pulumi.Input<string>[]) {
+  return [
+    { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
+    {
+      name: "S3 data events on the posture's buckets",
+      fieldSelectors: [
+        { field: "eventCategory", equals: ["Data"] },
+        { field: "resources.type", equals: ["AWS::S3::Object"] },
+        { field: "resources.ARN", startsWiths: bucketArns.map((arn) => pulumi.interpolate`${arn}/`) },
+      ],
+    },
+  ];
+}
+
 /** A CloudTrail trail for the region: KMS-encrypted, log file validation on, into a compliance-locked bucket. */
 export class AuditTrail extends pulumi.ComponentResource {
   readonly trailArn: pulumi.Output<string>;
@@ -95,6 +116,7 @@ export class AuditTrail extends pulumi.ComponentResource {
         enableLogging: true,
         isMultiRegionTrail: false,
         includeGlobalServiceEvents: true,
+        advancedEventSelectors: auditEventSelectors(args.dataEventBucketArns),
         tags: args.tags ?? {},
       },
       { parent: this, dependsOn: [bucket] },

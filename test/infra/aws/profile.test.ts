@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { beforeAll, describe, expect, it } from "vitest";
+import { alarmStatePattern, ROUTE53_METRICS_REGION } from "../../../infra/components/aws/uptime-checks.ts";
 import { isAllowedLocation } from "../../../infra/lib/regions.ts";
 import { loadPosture } from "../../../posture/index.ts";
 import { ofType, one, type Recorded, recordProgram, tokenOf } from "../../support/pulumi-mocks.ts";
@@ -39,13 +40,97 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("aws profile", () => {
-  it("pins every AWS resource with a region input to the allowed regions, and sets region on all regional ones", () => {
-    const regional = rs.filter((r) => r.type.startsWith("aws:") && !r.type.startsWith("aws:iam/"));
+  it("pins every regional AWS resource to the allowed regions, except the Route 53 metrics trio in us-east-1", () => {
+    const global = /^aws:(iam|route53)\//;
+    const regional = rs.filter((r) => r.type.startsWith("aws:") && !global.test(r.type));
     expect(regional.length).toBeGreaterThan(40);
-    for (const r of regional) {
+    const outside = regional.filter((r) => r.inputs.region === ROUTE53_METRICS_REGION);
+    expect(outside.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      `${tokenOf(aws.cloudwatch.EventRule)} uptime-state-out`,
+      `${tokenOf(aws.cloudwatch.EventTarget)} uptime-state-out-target`,
+      `${tokenOf(aws.cloudwatch.MetricAlarm)} uptime-healthz-alarm`,
+    ]);
+    for (const r of regional.filter((x) => !outside.includes(x))) {
       expect(r.inputs.region, `${r.type} ${r.name}`).toBe("eu-central-1");
       expect(isAllowedLocation(posture.regions.allowed, r.inputs.region as string)).toBe(true);
     }
+  });
+
+  it("checks every posture uptime path over HTTPS on the edge domain and alerts through the existing topic", () => {
+    const checks = ofType(rs, tokenOf(aws.route53.HealthCheck));
+    expect(checks.map((c) => c.inputs.resourcePath)).toEqual(posture.monitoring.uptime.paths);
+    expect(checks[0]?.inputs).toMatchObject({
+      type: "HTTPS",
+      fqdn: "fieldbook.app",
+      port: 443,
+      enableSni: true,
+      requestInterval: 30,
+      failureThreshold: 3,
+    });
+    const alarm = one(rs, tokenOf(aws.cloudwatch.MetricAlarm), "uptime-healthz");
+    expect(alarm.inputs).toMatchObject({
+      region: "us-east-1",
+      name: "rampart-aws-frankfurt-uptime-healthz",
+      namespace: "AWS/Route53",
+      metricName: "HealthCheckStatus",
+      dimensions: { HealthCheckId: "uptime-healthz-id" },
+      statistic: "Minimum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      period: 60,
+      evaluationPeriods: 2,
+      treatMissingData: "breaching",
+    });
+    // Alarm state changes leave us-east-1 for the home bus, where a rule hands them to the alert topic.
+    const pattern = JSON.stringify(alarmStatePattern(["rampart-aws-frankfurt-uptime-healthz"]));
+    expect(one(rs, tokenOf(aws.cloudwatch.EventRule), "uptime-state-out").inputs.eventPattern).toBe(pattern);
+    expect(one(rs, tokenOf(aws.cloudwatch.EventRule), "uptime-state-in").inputs).toMatchObject({
+      region: "eu-central-1",
+      eventPattern: pattern,
+    });
+    const outTarget = one(rs, tokenOf(aws.cloudwatch.EventTarget), "uptime-state-out-target").inputs;
+    expect(outTarget).toMatchObject({
+      region: "us-east-1",
+      arn: "arn:aws:events:eu-central-1:123456789012:event-bus/default",
+    });
+    // The forwarder role's ARN is unknown under the mocks (dry run); it must still be set.
+    expect(outTarget).toHaveProperty("roleArn");
+    const toTopic = one(rs, tokenOf(aws.cloudwatch.EventTarget), "uptime-state-in-to-topic").inputs;
+    expect(toTopic.region).toBe("eu-central-1");
+    expect(toTopic.arn).toBe(
+      one(rs, tokenOf(aws.cloudwatch.EventTarget), "job-failures-to-topic").inputs.arn,
+    );
+    const forward = parse(one(rs, tokenOf(aws.iam.RolePolicy), "uptime-forwarder-policy"));
+    expect(forward.Statement).toEqual([
+      {
+        Sid: "PutToHomeBus",
+        Effect: "Allow",
+        Action: ["events:PutEvents"],
+        Resource: ["arn:aws:events:eu-central-1:123456789012:event-bus/default"],
+      },
+    ]);
+  });
+
+  it("CloudTrail records management events and S3 data events on the backups, evidence and uploads objects", () => {
+    const selectors = one(rs, tokenOf(aws.cloudtrail.Trail)).inputs.advancedEventSelectors as {
+      fieldSelectors: { field: string; equals?: string[]; startsWiths?: string[] }[];
+    }[];
+    expect(selectors[0]?.fieldSelectors).toEqual([{ field: "eventCategory", equals: ["Management"] }]);
+    const data = selectors[1]?.fieldSelectors ?? [];
+    expect(data).toContainEqual({ field: "eventCategory", equals: ["Data"] });
+    expect(data).toContainEqual({ field: "resources.type", equals: ["AWS::S3::Object"] });
+    const prefixes = data.find((f) => f.field === "resources.ARN")?.startsWiths ?? [];
+    expect(prefixes).toHaveLength(3);
+    for (const role of ["backups", "evidence", "uploads"]) {
+      const bucket = one(rs, tokenOf(aws.s3.Bucket), role).inputs.bucket as string;
+      expect(
+        prefixes.some((p) => p.endsWith(`${bucket}/`)),
+        role,
+      ).toBe(true);
+    }
+    // The trail's own bucket is not logged (it would log its own writes).
+    expect(prefixes.some((p) => p.includes("-trail"))).toBe(false);
+    expect(selectors).toHaveLength(2);
   });
 
   it("creates encrypted, versioned, locked, private backups with the posture's lifecycle", () => {
