@@ -72,5 +72,10 @@ function report(err: unknown): number {
 }
 
 if (import.meta.main) {
+  // A reader that goes away (`rampart ... | head`) is not an error of ours: stop quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
+    throw e;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,0 +1,69 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
+import { createTempDatabase, pgUrl, type TempDatabase } from "../support/services.ts";
+import { runCli } from "./rotate-support.ts";
+
+const ID = "rampart-age-identity";
+
+/**
+ * The drill after an age-identity rotation: a backup made before and one made after both restore, with
+ * the identity read from the stack's secret store (as restore/drill do).
+ *
+ * SKIPPED until two integrations land (owned by the backup/restore work, not rotation):
+ *  1. `rampart backup` encrypts to `currentRecipients(posture)` (scripts/lib/rotation/age-identity.ts)
+ *     instead of posture.backups.recipients alone — today the old backup is not encrypted to the
+ *     rotated identity, so its drill fails with "the age identity does not match any recipient";
+ *  2. scripts/lib/identity.ts decodes double-quoted env-file values (\n escapes), or reads the secret
+ *     through openSecretStore(...).get(name) — the identity secret is a multi-line age identity file.
+ * Remove `.skip` then; the test is complete as written.
+ */
+describe.skip("age identity rotation, then drill old and new backups", () => {
+  let source: TempDatabase;
+  let stack: string;
+  beforeAll(async () => {
+    source = await createTempDatabase("rampart_rotate_drill");
+    await loadSampleDatabase(source.url);
+    const dir = mkdtempSync(join(tmpdir(), "rampart-rotate-drill-"));
+    stack = rotationStack(dir, { [ID]: { kind: "age-identity", intervalDays: 90 } });
+  });
+  afterAll(async () => {
+    await source?.drop();
+  });
+
+  const backup = async () => {
+    const r = await runCli(["backup", "--stack", stack, "--json"], { DATABASE_URL: source.url });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { id: string; encryption?: { recipients: { recipient: string }[] } };
+  };
+  const rotateKey = async () => {
+    const r = await runCli(["rotate", ID, "--stack", stack], {});
+    expect(r.code, r.stderr).toBe(0);
+  };
+  const recipients = async () => {
+    const { currentRecipients } = await import("../../scripts/lib/rotation/age-identity.ts");
+    const { loadPosture } = await import("../../posture/index.ts");
+    return currentRecipients(loadPosture(stack));
+  };
+  const drill = async (id: string) => {
+    const r = await runCli(["drill", "--stack", stack, "--backup", id, "--target", pgUrl(), "--json"], {});
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { outcome: string };
+  };
+
+  it("restores a backup from before and one from after the rotation", { timeout: 300_000 }, async () => {
+    await rotateKey();
+    const before = await recipients();
+    const old = await backup();
+    await rotateKey();
+    const after = await recipients();
+    expect(after).not.toEqual(before);
+    const fresh = await backup();
+    expect(fresh.id).not.toBe(old.id);
+    expect((await drill(old.id)).outcome).toBe("passed");
+    expect((await drill(fresh.id)).outcome).toBe("passed");
+  });
+});
