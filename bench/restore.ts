@@ -1,0 +1,135 @@
+// Benchmark: rampart restore against the limit, measured in one run on the same server and local S3 (moto):
+//   limit    pg_restore -j <cores> from a local, unencrypted -Z0 dump   (what restoring itself costs)
+//   rampart  rampart restore from S3                                    (download + sha256 + age + zstd + pg_restore -j)
+//   drill    rampart drill                                              (restore + verification; verify cost reported apart)
+// Usage: node bench/restore.ts [sizeMB ...]   (default: 100). Not a test: prints numbers and ratios.
+// Each measurement is repeated RUNS times (env BENCH_RUNS, default 3); the median wall time is reported.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "../scripts/lib/net.ts";
+import { startPostgres } from "../scripts/lib/pg-cluster.ts";
+import { writeTestStack } from "../test/integration/restore-stack.ts";
+import { generateDatabase } from "./lib/gen-db.ts";
+import { type Timed, timed } from "./lib/timed.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CLI = join(ROOT, "scripts/cli.ts");
+const JOBS = availableParallelism();
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** The run with the median wall time of `n` interleaved repetitions (a shared box is noisy). */
+async function median(n: number, run: () => Promise<Timed>): Promise<Timed> {
+  const all: Timed[] = [];
+  for (let i = 0; i < n; i++) all.push(await run());
+  return all.sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
+}
+const sizes = process.argv.slice(2).map(Number);
+if (sizes.length === 0) sizes.push(100);
+
+const dir = await mkdtemp(join(tmpdir(), "rampart-bench-restore-"));
+await chmod(dir, 0o711); // the postgres OS user (when we are root) must traverse into it
+const cluster = await startPostgres({ baseDir: dir, settings: { shared_buffers: "256MB" } });
+const motoPort = await freePort("127.0.0.1");
+const moto: ChildProcess = spawn(
+  join(ROOT, ".tools/venv/bin/moto_server"),
+  ["-H", "127.0.0.1", "-p", String(motoPort)],
+  {
+    stdio: "ignore",
+  },
+);
+const s3 = `http://127.0.0.1:${motoPort}`;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: "bench",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_ENDPOINT_URL_S3: s3,
+  AWS_ENDPOINT_URL: s3,
+  RAMPART_PG_BIN: cluster.bin,
+  PGHOST: "127.0.0.1",
+  PGPORT: String(cluster.port),
+  PGUSER: "postgres",
+};
+const bin = (tool: string) => join(cluster.bin, tool);
+
+try {
+  for (
+    let i = 0;
+    i < 50 &&
+    !(await fetch(`${s3}/moto-api/`).then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 200));
+  const rows: string[] = [];
+  for (const size of sizes) {
+    const db = `bench${size}`;
+    await timed(`${bin("createdb")} ${db}`, env);
+    process.stderr.write(`generating ~${size} MB ...\n`);
+    const dbBytes = await generateDatabase(cluster.urlFor(db), size);
+    const bucket = `bench-restore-${size}`;
+    await timed(`aws s3 mb s3://${bucket}`, env);
+    const stack = await writeTestStack(dir, {
+      backupsStore: `s3://${bucket}/pg`,
+      verify: [],
+      rtoMinutes: 600,
+    });
+    const dbEnv = { ...env, DATABASE_URL: cluster.urlFor(db), PGDATABASE: db };
+    process.stderr.write("rampart backup (setup) ...\n");
+    await timed(`node ${CLI} backup --stack ${stack.file}`, dbEnv);
+    const dump = join(dir, `${db}.dump`);
+    await timed(`${bin("pg_dump")} -Fc -Z0 -f ${dump}`, dbEnv);
+
+    const fresh = async (name: string) => {
+      await timed(`${bin("dropdb")} --if-exists ${name} && ${bin("createdb")} ${name}`, env);
+      return name;
+    };
+    process.stderr.write("limit: pg_restore -j ...\n");
+    const limit = await median(RUNS, async () =>
+      timed(
+        `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+        env,
+      ),
+    );
+    process.stderr.write("rampart restore ...\n");
+    const ram = await median(RUNS, async () =>
+      timed(
+        `node ${CLI} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
+        env,
+      ),
+    );
+    process.stderr.write("rampart drill ...\n");
+    const drill = await median(RUNS, () =>
+      timed(
+        `node ${CLI} drill --stack ${stack.file} --target ${cluster.url} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
+        env,
+      ),
+    );
+    const record = JSON.parse(drill.stdout) as { outcome: string; stages: Record<string, number> };
+    const stages = (ms: Record<string, number>) =>
+      Object.entries(ms)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`)
+        .join(", ");
+    const restoreMs = (JSON.parse(ram.stdout) as { ms: Record<string, number> }).ms;
+    const line = (name: string, t: Timed, note: string) =>
+      `| ${(dbBytes / 1024 / 1024).toFixed(0)} MB | ${name} | ${t.wallS.toFixed(2)} s | ${t.cpuS.toFixed(2)} s | ${t.peakRssMb.toFixed(0)} MB | ${note} |`;
+    const verifyS = (record.stages.verify ?? 0) / 1000;
+    rows.push(
+      line(`\`pg_restore -j ${JOBS}\` local -Z0 dump (limit)`, limit, ""),
+      line("`rampart restore` from S3", ram, stages(restoreMs)),
+      line("`rampart drill`", drill, `${record.outcome}: ${stages(record.stages)}`),
+      `| | **ratios** | restore/limit **${(ram.wallS / limit.wallS).toFixed(2)}x** (target ≤ 1.2) | drill/limit ${(drill.wallS / limit.wallS).toFixed(2)}x | | verification ${verifyS.toFixed(2)} s = ${((verifyS / drill.wallS) * 100).toFixed(0)}% of the drill |`,
+    );
+  }
+  process.stdout.write(
+    `${["| database | run | wall | CPU (user+sys) | peak RSS | stages |", "|---|---|---|---|---|---|", ...rows].join("\n")}\n`,
+  );
+} finally {
+  moto.kill("SIGTERM");
+  await cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,141 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateIdentity } from "../../scripts/lib/age.ts";
+import { EvidenceLog } from "../../scripts/lib/evidence.ts";
+import { createLogger } from "../../scripts/lib/log.ts";
+import type { Manifest } from "../../scripts/lib/manifest.ts";
+import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
+import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
+import { inspectTarget } from "../../scripts/lib/restore/target.ts";
+import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { FileStore } from "../../scripts/lib/store/file.ts";
+import { createTempDatabase, type TempDatabase } from "../support/services.ts";
+import { stockBackup, tableChecksums, tableCounts } from "./restore-fixture.ts";
+import { type TestStack, writeTestStack } from "./restore-stack.ts";
+
+const execFileP = promisify(execFile);
+const CLI = fileURLToPath(new URL("../../scripts/cli.ts", import.meta.url));
+const log = createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream, json: true });
+
+let dir: string;
+let stack: TestStack;
+let store: FileStore;
+let source: TempDatabase;
+let manifest: Manifest;
+let identities: string[];
+const temps: TempDatabase[] = [];
+
+async function emptyDb(): Promise<TempDatabase> {
+  const db = await createTempDatabase("rampart_restore");
+  temps.push(db);
+  return db;
+}
+
+const restore = (over: Partial<RestoreRequest>) =>
+  restoreBackup({ store, backup: manifest.id, identities, log, jobs: 2, ...over });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rampart-restore-test-"));
+  stack = await writeTestStack(dir);
+  store = new FileStore(stack.storeUrl);
+  source = await createTempDatabase("rampart_src");
+  await loadSampleDatabase(source.url);
+  manifest = await stockBackup(store, source.url);
+  identities = [(await readFile(stack.identityFile, "utf8")).trim().split("\n").at(-1) as string];
+});
+
+afterAll(async () => {
+  for (const db of [source, ...temps]) await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("rampart restore (file store)", () => {
+  it("restores data equal to the source, table by table", async () => {
+    const target = await emptyDb();
+    const result = await restore({ target: resolveTarget(target.url) });
+    expect(result.manifest.id).toBe(manifest.id);
+    expect(await tableCounts(target.url)).toEqual(manifest.tables);
+    expect(await tableChecksums(target.url)).toEqual(await tableChecksums(source.url));
+    expect(Object.keys(manifest.tables)).toContain("public.invoice_lines");
+  });
+
+  it("refuses a stored object with one flipped byte before anything is decrypted or restored", async () => {
+    const target = await emptyDb();
+    const path = join(fileURLToPath(stack.storeUrl), manifest.object);
+    const original = await readFile(path);
+    const tampered = Buffer.from(original);
+    const at = Math.floor(tampered.length / 2);
+    tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+    await writeFile(path, tampered);
+    try {
+      await expect(restore({ target: resolveTarget(target.url) })).rejects.toThrow(
+        /failed its integrity check/,
+      );
+    } finally {
+      await writeFile(path, original);
+    }
+    // pg_restore never ran: the target is still empty.
+    expect((await inspectTarget(resolveTarget(target.url))).relations).toBe(0);
+  });
+
+  it("says clearly when the identity does not match the backup's recipients", async () => {
+    const target = await emptyDb();
+    const err = await restore({
+      target: resolveTarget(target.url),
+      identities: [await generateIdentity()],
+    }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/age identity does not match/);
+    expect((await inspectTarget(resolveTarget(target.url))).relations).toBe(0);
+  });
+
+  it("refuses a non-empty target unless --clean, and the source itself unless --force-source", async () => {
+    const target = await emptyDb();
+    await restore({ target: resolveTarget(target.url) });
+    await expect(restore({ target: resolveTarget(target.url) })).rejects.toThrow(/it is not empty/);
+    await restore({ target: resolveTarget(target.url), clean: true });
+    expect(await tableCounts(target.url)).toEqual(manifest.tables);
+
+    await expect(restore({ target: resolveTarget(source.url), clean: true })).rejects.toThrow(
+      /looks like the backup's own source/,
+    );
+    await restore({ target: resolveTarget(source.url), clean: true, forceSource: true });
+    expect(await tableCounts(source.url)).toEqual(manifest.tables);
+  });
+
+  it("--to-file writes a pg_dump archive pg_restore can list", async () => {
+    const file = join(dir, "inspect.pgc");
+    await restore({ toFile: file });
+    const { stdout } = await execFileP("pg_restore", ["--list", file]);
+    expect(stdout).toMatch(/TABLE DATA public invoice_lines/);
+  });
+
+  it("records every restore, and a failed attempt, as evidence", async () => {
+    const target = await emptyDb();
+    const env = { ...process.env, RAMPART_AGE_IDENTITY_FILE: stack.identityFile };
+    const ok = await execFileP(
+      process.execPath,
+      [CLI, "restore", "--stack", stack.file, "--target", target.url, "--json"],
+      { env },
+    );
+    expect(JSON.parse(ok.stdout)).toMatchObject({ status: "restored", backup: manifest.id });
+    const failed = await execFileP(
+      process.execPath,
+      [CLI, "restore", "--stack", stack.file, "--target", target.url],
+      {
+        env,
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toMatch(/not empty/);
+
+    const events = await (await EvidenceLog.open(stack.evidenceUrl)).list("restores");
+    expect(events.map((e) => e.outcome)).toEqual(["restored", "failed"]);
+    expect(events[0]).toMatchObject({ backup: manifest.id, targetServer: { database: target.name } });
+    expect(String(events[0]?.actor)).toMatch(/@/);
+  });
+});
