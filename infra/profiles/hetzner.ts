@@ -2,12 +2,14 @@ import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Posture } from "../../posture/index.ts";
 import { renderCloudInit } from "../cloud-init/cloud-init.ts";
+import { alertTopic } from "../components/aws/alert-topic.ts";
 import { AuditTrail } from "../components/aws/audit-trail.ts";
 import { BreakGlassRole } from "../components/aws/break-glass.ts";
 import { EncryptionKey } from "../components/aws/encryption-key.ts";
 import { IamUserKey } from "../components/aws/iam-user-key.ts";
 import { backupStatements, drillStatements, lockedBucketPolicy } from "../components/aws/job-access.ts";
 import { SesDomain } from "../components/aws/ses.ts";
+import { UptimeChecks } from "../components/aws/uptime-checks.ts";
 import { EdgeZone } from "../components/cloudflare/edge.ts";
 import { ServerFirewall } from "../components/hcloud/firewall.ts";
 import { AppServer } from "../components/hcloud/server.ts";
@@ -52,7 +54,11 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     description: `${posture.name}: buckets, the volume key escrow and the audit trail`,
     rotationDays: posture.encryption.kmsRotationDays,
     accountId,
-    grants: [{ service: "cloudtrail.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:DescribeKey"] }],
+    grants: [
+      { service: "cloudtrail.amazonaws.com", actions: ["kms:GenerateDataKey*", "kms:DescribeKey"] },
+      // EventBridge publishes forwarded uptime alarms to the (encrypted) alert topic.
+      { service: "events.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] },
+    ],
     tags,
   });
 
@@ -110,7 +116,7 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
   const keys = {
     escrow: key("luks-escrow", escrowStatements(luksSecret.arn, dataKey.arn, storage)),
     backup: key("backup", backupStatements(posture, jobAccess)),
-    drill: key("drill", withoutEmptySecretReads(drillStatements(posture, jobAccess))),
+    drill: key("drill", drillStatements(posture, jobAccess)),
     uploads: uploads
       ? key("uploads", allowReadWrite({ bucketArn: uploads.arn, keyArn: dataKey.arn, region: storage }))
       : undefined,
@@ -195,6 +201,26 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     dataEventBucketArns: [backups.arn, evidence.arn, ...(uploads ? [uploads.arn] : [])],
     tags,
   });
+  // Alerts: one encrypted topic with the posture's emails; outside checks of the edge domain, their
+  // alarms in us-east-1 forwarded to it (the residency exception of the AWS profile, docs/infra-aws.md).
+  const topicArn = alertTopic("alarms", {
+    region: storage,
+    emails: posture.monitoring.alertEmails,
+    kmsKeyArn: dataKey.arn,
+    tags,
+  });
+  const uptime = posture.edge
+    ? new UptimeChecks("uptime", {
+        domain: posture.edge.domain,
+        paths: posture.monitoring.uptime.paths,
+        periodSeconds: posture.monitoring.uptime.periodSeconds,
+        region: storage,
+        topicArn,
+        accountId,
+        alarmPrefix: `rampart-${posture.source.stack}`,
+        tags,
+      })
+    : undefined;
   const edge = posture.edge ? new EdgeZone("edge", { edge: posture.edge }) : undefined;
 
   return {
@@ -208,6 +234,8 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     luksKeySecretArn: luksSecret.arn,
     breakGlassRoleArn: breakGlass.arn,
     trailArn: trail.trailArn,
+    alertTopicArn: topicArn,
+    ...(uptime ? { uptimeHealthCheckIds: uptime.healthCheckIds } : {}),
     ...(ses ? { sesDkimTokens: ses.dkimTokens } : {}),
     ...(edge ? { edgeZoneId: edge.zoneId } : {}),
   };
@@ -225,18 +253,6 @@ export function escrowStatements(
       StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` },
     }),
   ];
-}
-
-/**
- * drillStatements always grants reading its AWS secrets; here the drill has none (its identity is in
- * the server's file store), and a statement with no resources is invalid IAM — drop it and its
- * unconditioned kms:Decrypt, which would be broader than the drill needs.
- */
-export function withoutEmptySecretReads(statements: Statement[]): Statement[] {
-  const readsNothing = statements.some((s) => s.Sid === "ReadSecrets" && (s.Resource ?? []).length === 0);
-  return readsNothing
-    ? statements.filter((s) => s.Sid !== "ReadSecrets" && s.Sid !== "DecryptSecrets")
-    : statements;
 }
 
 /** A `file://` secret store is a path on the server, mounted read-only into the drill. */

@@ -9,7 +9,8 @@ const SECRET_KEY = /password|secretData|privateKey|apiToken|token$|^certificate$
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 function clean(value: unknown, key = ""): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined) return "[secret]";
+  // Only values that could hold key material: a flag like manageMasterUserPassword: true stays reviewable.
+  if (SECRET_KEY.test(key) && value !== undefined && typeof value !== "boolean") return "[secret]";
   if (Array.isArray(value)) return value.map((v) => clean(v));
   if (value && typeof value === "object") {
     if (SECRET_SIG in value) return "[secret]";

@@ -1,14 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, policyJson } from "../../lib/iam.ts";
+import { type AlertTopicArgs, alertTopic } from "./alert-topic.ts";
 
-export interface AlarmsArgs {
-  /** Region the topic, alarms and rules are pinned to. */
-  region: string;
-  /** The posture's monitoring.alertEmails: each gets an email subscription (confirmed by the recipient). */
-  emails: readonly string[];
-  /** KMS key for the topic (its policy must let CloudWatch and EventBridge use it). */
-  kmsKeyArn: pulumi.Input<string>;
+/** The topic's region (also the alarms' and rules'), emails and key, plus what to watch. */
+export interface AlarmsArgs extends AlertTopicArgs {
   /** RDS instance identifier to watch. */
   dbIdentifier: pulumi.Input<string>;
   /** Allocated storage in GiB, to alarm at 10 % free. */
@@ -17,8 +12,6 @@ export interface AlarmsArgs {
   dbMaxConnections?: number;
   /** ECS task definition families of the jobs: a stopped task with a non-zero exit code alerts. */
   jobFamilies: readonly string[];
-  /** Tags. @default {} */
-  tags?: Record<string, string>;
 }
 
 /** EventBridge pattern: a job task stopped and its container did not exit 0. */
@@ -62,35 +55,8 @@ export class Alarms extends pulumi.ComponentResource {
     const { region } = args;
     const tags = args.tags ?? {};
     const parent = { parent: this };
-    const topic = new aws.sns.Topic(
-      `${name}-topic`,
-      { region, kmsMasterKeyId: args.kmsKeyArn, tags },
-      parent,
-    );
-    this.topicArn = topic.arn;
-    for (const [i, email] of args.emails.entries())
-      new aws.sns.TopicSubscription(
-        `${name}-email-${i}`,
-        { region, topic: topic.arn, protocol: "email", endpoint: email },
-        parent,
-      );
-    new aws.sns.TopicPolicy(
-      `${name}-topic-policy`,
-      {
-        region,
-        arn: topic.arn,
-        policy: policyJson(
-          policyDocument({
-            Sid: "AlarmsAndEventsPublish",
-            Effect: "Allow",
-            Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
-            Action: ["sns:Publish"],
-            Resource: [topic.arn],
-          }),
-        ),
-      },
-      parent,
-    );
+    const topicArn = alertTopic(name, args, parent);
+    this.topicArn = topicArn;
 
     for (const spec of rdsAlarmSpecs(args.dbStorageGiB, args.dbMaxConnections ?? 100))
       new aws.cloudwatch.MetricAlarm(
@@ -106,8 +72,8 @@ export class Alarms extends pulumi.ComponentResource {
           comparisonOperator: spec.comparisonOperator,
           threshold: spec.threshold,
           treatMissingData: "breaching",
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
+          alarmActions: [topicArn],
+          okActions: [topicArn],
           tags,
         },
         parent,
@@ -125,7 +91,7 @@ export class Alarms extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanThreshold",
         threshold: 0,
         treatMissingData: "notBreaching",
-        alarmActions: [topic.arn],
+        alarmActions: [topicArn],
         tags,
       },
       parent,
@@ -138,7 +104,7 @@ export class Alarms extends pulumi.ComponentResource {
     );
     new aws.cloudwatch.EventTarget(
       `${name}-job-failures-to-topic`,
-      { region, rule: rule.name, arn: topic.arn },
+      { region, rule: rule.name, arn: topicArn },
       parent,
     );
     this.registerOutputs({ topicArn: this.topicArn });

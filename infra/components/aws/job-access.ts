@@ -29,37 +29,44 @@ export type JobResources = {
   dbConnectArn?: Arn;
 };
 
+const prefixSids = (sid: string, statements: Statement[]) =>
+  statements.map((s) => ({ ...s, Sid: `${sid}${s.Sid}` }));
+
+/**
+ * Reading the job's secrets, and nothing when it has none: a statement without resources is invalid IAM,
+ * and its kms:Decrypt would be broader than the job needs (the Hetzner jobs keep theirs in a file store).
+ */
+const secretReads = (secretArns: Arn[], keyArn: Arn): Statement[] =>
+  secretArns.length ? allowSecretsRead(secretArns, keyArn) : [];
+
 /** Backup job: write backups and evidence, nothing else (no read, no delete, no `*`). */
 export function backupStatements(p: Posture, r: JobResources): Statement[] {
   const put = (bucketArn: Arn, url: string, sid: string) =>
-    allowPutOnly({ bucketArn, keyArn: r.keyArn, region: r.region, prefix: storePrefix(url) }).map((s) => ({
-      ...s,
-      Sid: `${sid}${s.Sid}`,
-    }));
+    prefixSids(
+      sid,
+      allowPutOnly({ bucketArn, keyArn: r.keyArn, region: r.region, prefix: storePrefix(url) }),
+    );
   return [
     ...put(r.backupsArn, p.stores.backups, "Backups"),
     ...put(r.evidenceArn, p.stores.evidence, "Evidence"),
-    ...(r.backupSecrets.length ? allowSecretsRead(r.backupSecrets, r.keyArn) : []),
+    ...secretReads(r.backupSecrets, r.keyArn),
     ...(r.dbConnectArn ? [allow("ConnectAsBackupUser", ["rds-db:connect"], [r.dbConnectArn])] : []),
   ];
 }
 
-/** Drill job: read and decrypt backups, write evidence, read the age identity. */
+/** Drill job: read and decrypt backups, write evidence, read the age identity (when it is in AWS). */
 export function drillStatements(p: Posture, r: JobResources): Statement[] {
+  const at = { keyArn: r.keyArn, region: r.region };
   return [
-    ...allowReadDecrypt({
-      bucketArn: r.backupsArn,
-      keyArn: r.keyArn,
-      region: r.region,
-      prefix: storePrefix(p.stores.backups),
-    }).map((s) => ({ ...s, Sid: `Backups${s.Sid}` })),
-    ...allowPutOnly({
-      bucketArn: r.evidenceArn,
-      keyArn: r.keyArn,
-      region: r.region,
-      prefix: storePrefix(p.stores.evidence),
-    }).map((s) => ({ ...s, Sid: `Evidence${s.Sid}` })),
-    ...allowSecretsRead(r.drillSecrets, r.keyArn),
+    ...prefixSids(
+      "Backups",
+      allowReadDecrypt({ bucketArn: r.backupsArn, ...at, prefix: storePrefix(p.stores.backups) }),
+    ),
+    ...prefixSids(
+      "Evidence",
+      allowPutOnly({ bucketArn: r.evidenceArn, ...at, prefix: storePrefix(p.stores.evidence) }),
+    ),
+    ...secretReads(r.drillSecrets, r.keyArn),
   ];
 }
 

@@ -2,8 +2,9 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { checker, ofType } from "../finding.ts";
-import { at, list, num, records, str } from "../props.ts";
+import { at, num, records, str } from "../props.ts";
 import { tokenOf } from "../tokens.ts";
+import { trailCoversBucket } from "../trail-coverage.ts";
 import type { Finding, StackRule, Subject } from "../types.ts";
 
 const T = {
@@ -146,12 +147,10 @@ export const auditLogs = stack(
     }
     const trails = ofType(rs, T.trail);
     const trail = trails.find((t) => t.props.enableLogging !== false);
-    const dataEvents =
-      trail !== undefined &&
-      (records(trail.props.eventSelectors).some((s) =>
-        records(s.dataResources).some((d) => d.type === "AWS::S3::Object"),
-      ) ||
-        list(trail.props.advancedEventSelectors).length > 0);
+    // The buckets whose object reads and writes the posture promises to log: backups and evidence.
+    const buckets = [p.buckets.backups.name, p.buckets.evidence.name].filter((b) => b !== undefined);
+    const uncovered = buckets.filter((b) => !trail || !trailCoversBucket(trail.props, b));
+    const dataEvents = trail !== undefined && uncovered.length === 0;
     return [
       checker(rule, trail ?? trails[0] ?? null)(
         trail ? "enableLogging" : "(CloudTrail)",
@@ -163,10 +162,10 @@ export const auditLogs = stack(
           fix: "add an aws.cloudtrail.Trail with enableLogging: true",
         },
       ),
-      checker(rule, trail ?? null)("eventSelectors.dataResources", dataEvents, dataEvents, {
-        proves: "S3 data events (object reads and writes) are recorded",
-        problem: "S3 data events are not recorded",
-        fix: 'add eventSelectors: [{ readWriteType: "All", dataResources: [{ type: "AWS::S3::Object", values: [<bucket arns>] }] }]',
+      checker(rule, trail ?? null)("advancedEventSelectors", dataEvents, dataEvents, {
+        proves: `S3 data events (object reads and writes) are recorded on ${buckets.join(", ")}`,
+        problem: `S3 object reads and writes are not recorded on ${uncovered.join(", ")}`,
+        fix: `add an advanced event selector { eventCategory: Data, resources.type: AWS::S3::Object, resources.ARN startsWith ${uncovered.map((b) => `arn:aws:s3:::${b}/`).join(", ")} } (no readOnly filter)`,
       }),
     ];
   },

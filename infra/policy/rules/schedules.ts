@@ -16,12 +16,22 @@ const T = {
   server: tokenOf(hcloud.Server),
 } as const;
 
-/** Cron in a comparable form: AWS `cron(m h dom mon dow year)` loses the year and `?`, spaces collapse. */
+/** Day-of-week numbers in a field, shifted: `shift(d)` for every digit at the start or after `,`/`-` (not step counts). */
+const shiftDays = (field: string, shift: (d: number) => number) =>
+  field.replace(/(^|[,-])(\d)/g, (_m, sep: string, d: string) => `${sep}${shift(Number(d))}`);
+
+/**
+ * Cron in a comparable form (posture numbering, Sunday = 0): AWS `cron(m h dom mon dow year)` loses the
+ * year and `?` and its days shift back by one (AWS Sunday = 1); spaces collapse; Sunday 7 becomes 0.
+ */
 export function normalizeCron(expr: string): string {
-  const inner = /^cron\((.*)\)$/.exec(expr.trim())?.[1] ?? expr;
-  const fields = inner.trim().split(/\s+/);
+  const inner = /^cron\((.*)\)$/.exec(expr.trim())?.[1];
+  const fields = (inner ?? expr).trim().split(/\s+/);
   const five = fields.length === 6 ? fields.slice(0, 5) : fields;
-  return five.map((f) => (f === "?" ? "*" : f)).join(" ");
+  return five
+    .map((f) => (f === "?" ? "*" : f))
+    .map((f, i) => (i !== 4 ? f : shiftDays(f, inner === undefined ? (d) => d % 7 : (d) => (d + 6) % 7)))
+    .join(" ");
 }
 
 type Found = { resource: Subject; property: string; value: string; matches: boolean };

@@ -58,4 +58,19 @@ describe("job access", () => {
       "arn:aws:s3:::fieldbook-backups-fra/postgres/*",
     ]);
   });
+
+  it("a job without AWS secrets gets no secret statement and no kms:Decrypt outside S3", () => {
+    for (const statements of [
+      drillStatements(posture, { ...resources, drillSecrets: [] }),
+      backupStatements(posture, { ...resources, backupSecrets: [] }),
+    ]) {
+      const d = json(policyDocument(...statements));
+      expect(allowed(d)).not.toContain("secretsmanager:GetSecretValue");
+      for (const s of d.Statement.filter((s) => s.Action.some((a) => a.startsWith("kms:"))))
+        expect(s.Condition, s.Sid).toEqual({
+          StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
+        });
+      expect(d.Statement.every((s) => s.Resource.length > 0)).toBe(true);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { alarmStatePattern, ROUTE53_METRICS_REGION } from "../../../infra/components/aws/uptime-checks.ts";
 import { isAllowedLocation } from "../../../infra/lib/regions.ts";
 import { loadPosture } from "../../../posture/index.ts";
+import { inventoryJson } from "../../support/inventory.ts";
 import { ofType, one, type Recorded, recordProgram, tokenOf } from "../../support/pulumi-mocks.ts";
 
 type Doc = {
@@ -40,6 +41,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("aws profile", () => {
+  it("matches the committed inventory snapshot (secrets redacted)", async () => {
+    await expect(inventoryJson(rs)).toMatchFileSnapshot("../__snapshots__/aws-frankfurt.inventory.json");
+  });
+
   it("pins every regional AWS resource to the allowed regions, except the Route 53 metrics trio in us-east-1", () => {
     const global = /^aws:(iam|route53)\//;
     const regional = rs.filter((r) => r.type.startsWith("aws:") && !global.test(r.type));

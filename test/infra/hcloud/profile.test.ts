@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { cronToOnCalendar } from "../../../infra/cloud-init/on-calendar.ts";
 import { isAllowedLocation } from "../../../infra/lib/regions.ts";
 import { describeViolation, evaluate, violations } from "../../../infra/policy/evaluate.ts";
+import { route53MetricsException } from "../../../infra/policy/rules/residency.ts";
 import type { Posture } from "../../../posture/index.ts";
 import { inventoryJson } from "../../support/inventory.ts";
 import { ofType, one, type Recorded, tokenOf } from "../../support/pulumi-mocks.ts";
@@ -83,15 +84,25 @@ describe("hetzner profile keeps the posture's promises", () => {
     expect(server.inputs.datacenter).toBeUndefined();
   });
 
-  it("pins every regional AWS resource to regions.storage; IAM (global) takes no region", () => {
+  it("pins every regional AWS resource to regions.storage, except the Route 53 metrics trio; IAM and Route 53 (global) take no region", () => {
     const awsResources = rs.filter((r) => r.type.startsWith("aws:"));
-    const regional = awsResources.filter((r) => !r.type.startsWith("aws:iam/"));
+    const global = (r: Recorded) => r.type.startsWith("aws:iam/") || r.type.startsWith("aws:route53/");
+    const exception = (r: Recorded) =>
+      route53MetricsException(
+        { type: r.type, name: r.name, id: `${r.name}-id`, props: r.inputs },
+        String(r.inputs.region),
+        posture.regions.allowed,
+      ) !== null;
+    const inUsEast1 = awsResources.filter(exception);
+    // One alarm per uptime path, the outbound rule and its target.
+    expect(inUsEast1).toHaveLength(posture.monitoring.uptime.paths.length + 2);
+    const regional = awsResources.filter((r) => !global(r) && !exception(r));
     expect(regional.length).toBeGreaterThan(20);
     for (const r of regional) {
       expect(r.inputs.region, `${r.type} ${r.name}`).toBe(posture.regions.storage);
       expect(isAllowedLocation(posture.regions.allowed, String(r.inputs.region))).toBe(true);
     }
-    for (const r of awsResources.filter((r) => r.type.startsWith("aws:iam/")))
+    for (const r of awsResources.filter(global))
       expect(r.inputs.region, `${r.type} ${r.name}`).toBeUndefined();
   });
 
@@ -367,7 +378,7 @@ describe("hetzner profile keeps the posture's promises", () => {
     expect(inventoryJson(rs)).not.toContain(SECRET_MARK);
   });
 
-  it("passes the Rampart policy pack (infra/policy) except the listed known gaps", () => {
+  it("passes the Rampart policy pack (infra/policy) with no violation", () => {
     // The mocks give every resource the id `<name>-id`, as `rampart plan` records it.
     const subjects = rs.map((r) => ({
       type: r.type,
@@ -377,14 +388,32 @@ describe("hetzner profile keeps the posture's promises", () => {
     }));
     const findings = evaluate(subjects, posture);
     expect(findings.filter((f) => f.ok).length).toBeGreaterThan(30);
-    // Known gap, outside this profile's issue, listed exactly so closing it — or opening another —
-    // fails this test: uptime checks and alerting for the self-hosted profile (Route 53 health-check
-    // metrics exist only in us-east-1, outside regions.allowed).
-    const open = violations(findings).map(describeViolation);
-    expect(open).toHaveLength(3);
-    expect(open.filter((v) => v.startsWith("[monitoring.uptime]"))).toHaveLength(1);
-    expect(open.filter((v) => v.startsWith("[monitoring.alerts]"))).toHaveLength(2);
+    expect(violations(findings).map(describeViolation)).toEqual([]);
+    // Uptime and alerting are proven by this profile's own resources, not skipped.
+    for (const claim of ["monitoring.uptime", "monitoring.alerts"])
+      expect(findings.filter((f) => f.claim === claim && f.ok).length).toBeGreaterThan(0);
     expect(findings.filter((f) => f.claim === "audit.logs").every((f) => f.ok)).toBe(true);
+  });
+
+  it("alerts the posture's emails on an encrypted topic and checks every uptime path from outside", () => {
+    const topic = one(rs, tokenOf(aws.sns.Topic), "alarms-topic");
+    expect(topic.inputs.region).toBe(posture.regions.storage);
+    expect(topic.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:eu-central-1:\d+:key\/data-key-key$/);
+    expect(
+      ofType(rs, tokenOf(aws.sns.TopicSubscription)).map((r) => [r.inputs.protocol, r.inputs.endpoint]),
+    ).toEqual(posture.monitoring.alertEmails.map((e) => ["email", e]));
+    const checks = ofType(rs, tokenOf(aws.route53.HealthCheck));
+    expect(checks.map((c) => [c.inputs.fqdn, c.inputs.resourcePath, c.inputs.type])).toEqual(
+      posture.monitoring.uptime.paths.map((p) => [posture.edge?.domain, p, "HTTPS"]),
+    );
+    // Route 53 metrics exist only in us-east-1: the alarms live there and are forwarded to the topic.
+    const alarms = ofType(rs, tokenOf(aws.cloudwatch.MetricAlarm));
+    expect(alarms.map((a) => a.inputs.region)).toEqual(
+      posture.monitoring.uptime.paths.map(() => "us-east-1"),
+    );
+    expect(one(rs, tokenOf(aws.cloudwatch.EventTarget), "uptime-state-in-to-topic").inputs.region).toBe(
+      posture.regions.storage,
+    );
   });
 
   it("reuses the Cloudflare edge", () => {

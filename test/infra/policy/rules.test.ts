@@ -490,6 +490,44 @@ const CASES: [World, string, Mutation, string[]][] = [
   ["aws-frankfurt", "trail logging off", set(A.trail, "trail", "enableLogging", false), ["audit.logs"]],
   ["aws-frankfurt", "no S3 data events", set(A.trail, "trail", "eventSelectors", undefined), ["audit.logs"]],
   ["aws-frankfurt", "no trail", drop(A.trail), ["audit.logs"]],
+  [
+    "aws-frankfurt",
+    "S3 data events on another bucket only",
+    set(A.trail, "trail", "eventSelectors", [
+      { readWriteType: "All", dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3:::other/"] }] },
+    ]),
+    ["audit.logs"],
+  ],
+  [
+    "aws-frankfurt",
+    "S3 data events recorded for writes only",
+    set(A.trail, "trail", "eventSelectors[0].readWriteType", "WriteOnly"),
+    ["audit.logs"],
+  ],
+  [
+    "aws-frankfurt",
+    "advanced selectors: management events only",
+    (rs) =>
+      set(A.trail, "trail", "advancedEventSelectors", [
+        { fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
+      ])(set(A.trail, "trail", "eventSelectors", undefined)(rs)),
+    ["audit.logs"],
+  ],
+  [
+    "aws-frankfurt",
+    "advanced selectors: S3 data events on the backups bucket but not evidence",
+    (rs) =>
+      set(A.trail, "trail", "advancedEventSelectors", [
+        {
+          fieldSelectors: [
+            { field: "eventCategory", equals: ["Data"] },
+            { field: "resources.type", equals: ["AWS::S3::Object"] },
+            { field: "resources.ARN", startsWiths: ["arn:aws:s3:::fieldbook-backups-fra/"] },
+          ],
+        },
+      ])(set(A.trail, "trail", "eventSelectors", undefined)(rs)),
+    ["audit.logs"],
+  ],
   ["aws-frankfurt", "no health check", drop(A.health), ["monitoring.uptime"]],
   ["aws-frankfurt", "no email subscription", drop(A.subscription), ["monitoring.alerts"]],
   // Self-hosted

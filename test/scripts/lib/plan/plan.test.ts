@@ -9,13 +9,6 @@ import { planResources, recordStack } from "../../../../scripts/lib/plan/plan.ts
 import type { Recorded } from "../../../../scripts/lib/plan/record.ts";
 import { apply, type Mutation, set } from "../../../infra/policy/mutate.ts";
 
-/**
- * Stacks whose infrastructure does not keep every promise yet. Each entry is a real gap `rampart plan`
- * found; when the infrastructure is fixed, its `test.fails` turns red: remove it from here.
- * hetzner-nuremberg: no uptime check, no alert channel/policy, no CloudTrail (the profile is still being written).
- */
-const KNOWN_GAPS = new Set(["hetzner-nuremberg"]);
-
 const stacks = listStacks();
 const recorded = new Map<string, { posture: Posture; rs: Recorded[] }>();
 
@@ -50,14 +43,11 @@ describe("rampart plan on the shipped stacks", () => {
   });
 
   for (const s of stacks) {
-    (KNOWN_GAPS.has(s) ? test.fails : test)(
-      `${s}: every claim is proven, evidence-backed or not applicable`,
-      () => {
-        const plan = planResources(get(s).rs, get(s).posture);
-        expect(plan.violations).toEqual([]);
-        expect(plan.ok).toBe(true);
-      },
-    );
+    test(`${s}: every claim is proven, evidence-backed or not applicable`, () => {
+      const plan = planResources(get(s).rs, get(s).posture);
+      expect(plan.violations).toEqual([]);
+      expect(plan.ok).toBe(true);
+    });
 
     test(`${s}: lists every claim of the catalog exactly once, never silently absent`, () => {
       const { posture, rs } = get(s);
