@@ -105,7 +105,7 @@ try {
     rows.push(
       line("`pg_dump -Fc -Z0 > /dev/null` (limit)", limit, `(raw dump ${mb(ramSize.rawBytes)} MB)`),
       line("`pg_dump --compress=9` to file, then `aws s3 cp`", c9, `${mb(c9Size)} MB`),
-      line("`pg_dump -Fc -Z0 | zstd -3 > /dev/null` (stock pipe, reference)", pipe, "-"),
+      line("`pg_dump -Fc -Z0 \\| zstd -3 > /dev/null` (stock pipe, reference)", pipe, "-"),
       line("`rampart backup` (zstd 3 + age → S3)", ram, `${mb(ramSize.storedBytes)} MB`),
       line("`node --max-semi-space-size=1 … rampart backup`", ramSmall, `${mb(ramSize.storedBytes)} MB`),
       `| | **ratios** | rampart/limit **${(ram.wallS / limit.wallS).toFixed(2)}x** (target ≤ 1.15), rampart/compress9 **${(ram.wallS / c9.wallS).toFixed(2)}x** (target ≤ 0.4) | | | stored rampart/compress9 **${(ramSize.storedBytes / c9Size).toFixed(2)}x** (target ≤ 1) |`,

@@ -9,6 +9,14 @@ export type CompressionOptions = { algorithm: CompressionAlgorithm; level: numbe
 export const compressionSuffix = (algorithm: CompressionAlgorithm): string =>
   algorithm === "zstd" ? ".zst" : algorithm === "gzip" ? ".gz" : "";
 
+const MiB = 1024 * 1024;
+/**
+ * zlib's defaults (16 KiB output chunks, 16 KiB of queued input) make every 64 KiB read from pg_dump's
+ * pipe a round trip to the thread pool while pg_dump waits on the full pipe. With 1 MiB, pg_dump | zstd
+ * alone on a 674 MB dump took ~20% less CPU (2.3–2.6 s → 1.9–2.0 s); memory cost: a few MiB.
+ */
+const LARGE_CHUNKS = { chunkSize: MiB, writableHighWaterMark: MiB, readableHighWaterMark: MiB };
+
 /**
  * Compressing transform; zstd output is a standard frame that the stock `zstd -d` reads.
  * No ZSTD_c_nbWorkers: with workers, Node 24.21's zstd stream fails with ERR_STREAM_PUSH_AFTER_EOF
@@ -18,6 +26,7 @@ export function compressStream({ algorithm, level }: CompressionOptions): Transf
   switch (algorithm) {
     case "zstd":
       return zlib.createZstdCompress({
+        ...LARGE_CHUNKS,
         params: {
           [zlib.constants.ZSTD_c_compressionLevel]: level,
           // Lets restores of big dumps verify integrity end to end.
@@ -25,7 +34,7 @@ export function compressStream({ algorithm, level }: CompressionOptions): Transf
         },
       });
     case "gzip":
-      return zlib.createGzip({ level });
+      return zlib.createGzip({ level, ...LARGE_CHUNKS });
     case "none":
       return new PassThrough();
   }
