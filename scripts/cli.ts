@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 // The CLI edge: wires commander, discovers commands, and sets the exit code exactly once.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UserError } from "../posture/errors.ts";
 import { type CliContext, type CommandModule, EXIT } from "./lib/cli-kit.ts";
 import { redact } from "./lib/redact.ts";
-
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+import { TOOL_VERSION } from "./lib/version.ts";
 
 const EPILOG = `
 Exit codes:
@@ -30,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = new Command("rampart")
     .description("Security posture as code: provision it, run it (backups, drills, rotation), prove it.")
-    .version(pkg.version, "-V, --version")
+    .version(TOOL_VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", EPILOG)
     .exitOverride();

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
@@ -6,6 +5,7 @@ import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
 import { formatBytes, printResult } from "../lib/output.ts";
 import { redact } from "../lib/redact.ts";
+import { TOOL_VERSION } from "../lib/version.ts";
 
 export const order = 30;
 
@@ -42,20 +42,11 @@ async function backup(opts: Opts): Promise<number> {
   const { pgTool } = await import("../lib/pg/dump.ts");
   const { openStore } = await import("../lib/store/index.ts");
   const { runBackup } = await import("../lib/backup/run.ts");
-  const { monitorSlug, sentryDsn, startReporter } = await import("../lib/sentry.ts");
+  const { currentRecipients } = await import("../lib/rotation/age-identity.ts");
+  const { startJobReporter } = await import("../lib/sentry.ts");
 
   const conn = connInfoFromEnv();
-  const version = toolVersion();
-  const reporter = await startReporter(
-    await sentryDsn(opts.sentryDsnFile),
-    {
-      slug: monitorSlug("backup", posture.source.stack),
-      schedule: posture.backups.schedule,
-      checkinMarginMinutes: posture.backups.checkinMarginMinutes,
-      maxRuntimeMinutes: posture.backups.maxRuntimeMinutes,
-    },
-    { release: `rampart@${version}`, environment: posture.source.stack },
-  );
+  const reporter = await startJobReporter("backup", posture, opts.sentryDsnFile);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`interrupted by ${sig}`));
   process.once("SIGTERM", onSignal);
@@ -63,11 +54,12 @@ async function backup(opts: Opts): Promise<number> {
   try {
     const result = await runBackup({
       posture,
+      recipients: await currentRecipients(posture),
       conn,
       store: await openStore(posture.stores.backups),
       log,
       pgDump: pgTool("pg_dump"),
-      toolVersion: version,
+      toolVersion: TOOL_VERSION,
       signal: abort.signal,
       onLocked: () => reporter?.started(),
     });
@@ -94,11 +86,4 @@ async function backup(opts: Opts): Promise<number> {
     process.off("SIGINT", onSignal);
     await reporter?.close();
   }
-}
-
-function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { UserError } from "../../posture/errors.ts";
@@ -82,19 +81,10 @@ async function runDrillCommand(opts: Opts): Promise<number> {
   const { resolveTarget } = await import("../lib/restore/connection.ts");
   const { runDrill } = await import("../lib/drill/run.ts");
   const { formatDuration } = await import("../lib/drill/metrics.ts");
-  const { monitorSlug, sentryDsn, startReporter } = await import("../lib/sentry.ts");
+  const { startJobReporter } = await import("../lib/sentry.ts");
 
   const server = resolveTarget(serverSpec(opts));
-  const reporter = await startReporter(
-    await sentryDsn(opts.sentryDsnFile),
-    {
-      slug: monitorSlug("drill", posture.source.stack),
-      schedule: posture.drills.schedule,
-      checkinMarginMinutes: posture.backups.checkinMarginMinutes,
-      maxRuntimeMinutes: posture.drills.maxRuntimeMinutes,
-    },
-    { release: `rampart@${toolVersion()}`, environment: posture.source.stack },
-  );
+  const reporter = await startJobReporter("drill", posture, opts.sentryDsnFile);
   reporter?.started();
   try {
     const identity = await resolveIdentity(posture, opts.identityFile);
@@ -154,10 +144,4 @@ async function history(opts: Opts): Promise<number> {
       : `no drills recorded in ${evidence.store.url}`,
   );
   return 0;
-}
-
-function toolVersion(): string {
-  return (
-    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-  ).version;
 }

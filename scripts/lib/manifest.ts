@@ -14,6 +14,16 @@ export const manifestSchema = z.object({
   id: z.string().regex(/^\d{8}T\d{6}Z-[A-Za-z0-9_.-]+$/),
   stack: z.string(),
   database: z.string(),
+  /** The source cluster (restore refuses to write over it without --force-source). Absent in older backups. */
+  source: z
+    .object({
+      /** pg_control_system().system_identifier; null when the backup role may not read it. */
+      systemIdentifier: z.string().nullable(),
+      database: z.string(),
+      host: z.string().nullable(),
+      port: z.number().int().nullable(),
+    })
+    .optional(),
   serverVersion: z.string(),
   pgDumpVersion: z.string(),
   /** When the exported snapshot was taken (server clock): the data's point in time, RPO is measured from it. */

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { ErrorEvent } from "@sentry/node";
 import { UserError } from "../../posture/errors.ts";
+import type { Posture } from "../../posture/index.ts";
 import { redact, redactValue, registerSecret } from "./redact.ts";
+import { TOOL_VERSION } from "./version.ts";
 
 /** The monitor as the posture describes it: schedule and alert windows live in one place. */
 export type MonitorSpec = {
@@ -105,3 +107,25 @@ export const monitorSlug = (job: string, stack: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .slice(0, 50);
+
+/**
+ * The Crons reporter of a scheduled job, with the monitor (schedule, margin, max runtime) taken from the
+ * posture, so a missed run alerts too. No DSN → undefined (no Sentry at all).
+ */
+export async function startJobReporter(
+  job: "backup" | "drill",
+  posture: Posture,
+  dsnFile: string | undefined,
+): Promise<Reporter | undefined> {
+  const schedule = job === "backup" ? posture.backups : posture.drills;
+  return startReporter(
+    await sentryDsn(dsnFile),
+    {
+      slug: monitorSlug(job, posture.source.stack),
+      schedule: schedule.schedule,
+      checkinMarginMinutes: posture.backups.checkinMarginMinutes,
+      maxRuntimeMinutes: schedule.maxRuntimeMinutes,
+    },
+    { release: `rampart@${TOOL_VERSION}`, environment: posture.source.stack },
+  );
+}

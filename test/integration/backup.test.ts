@@ -116,6 +116,9 @@ describe("rampart backup round trip", () => {
       const sourceCounts = await tableCounts(source.url);
       expect(m.tables).toEqual(sourceCounts);
       expect(m.encryption.recipients.map((r) => r.recipient)).toEqual([key.recipient]);
+      // The source cluster's identity, so restore can refuse to write over it.
+      expect(m.source?.systemIdentifier).toMatch(/^\d{10,20}$/);
+      expect(m.source?.database).toBe(m.database);
       expect(await restoreWithStockTools(storeUrl, m)).toEqual(sourceCounts);
 
       const list = await runCli(["backups", "list", "--stack", stack, "--json"], cliEnv());

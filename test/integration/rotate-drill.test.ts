@@ -12,16 +12,9 @@ const ID = "rampart-age-identity";
 /**
  * The drill after an age-identity rotation: a backup made before and one made after both restore, with
  * the identity read from the stack's secret store (as restore/drill do).
- *
- * SKIPPED until two integrations land (owned by the backup/restore work, not rotation):
- *  1. `rampart backup` encrypts to `currentRecipients(posture)` (scripts/lib/rotation/age-identity.ts)
- *     instead of posture.backups.recipients alone — today the old backup is not encrypted to the
- *     rotated identity, so its drill fails with "the age identity does not match any recipient";
- *  2. scripts/lib/identity.ts decodes double-quoted env-file values (\n escapes), or reads the secret
- *     through openSecretStore(...).get(name) — the identity secret is a multi-line age identity file.
- * Remove `.skip` then; the test is complete as written.
+
  */
-describe.skip("age identity rotation, then drill old and new backups", () => {
+describe("age identity rotation, then drill old and new backups", () => {
   let source: TempDatabase;
   let stack: string;
   beforeAll(async () => {

@@ -17,6 +17,8 @@ import { newBackupId } from "./id.ts";
 
 export type BackupRunOptions = {
   posture: Posture;
+  /** Who the backup is encrypted to: the posture's recipients plus rotated ones (currentRecipients). */
+  recipients: readonly string[];
   conn: ConnInfo;
   store: Store;
   log: Logger;
@@ -67,6 +69,12 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
       id,
       stack: o.posture.source.stack,
       database: server.database,
+      source: {
+        systemIdentifier: server.systemIdentifier,
+        database: server.database,
+        host: o.conn.host ?? null,
+        port: o.conn.port ?? null,
+      },
       serverVersion: server.version,
       pgDumpVersion: pgDumpVer,
       snapshotTime: snapshot.time.toISOString(),
@@ -79,7 +87,7 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
       compression: { ...o.posture.backups.compression },
       encryption: {
         format: "age-v1",
-        recipients: o.posture.backups.recipients.map((r) => ({
+        recipients: o.recipients.map((r) => ({
           recipient: r,
           fingerprint: recipientFingerprint(r),
         })),
@@ -145,7 +153,7 @@ async function streamDump(
   let putDone = false;
   let tables: Record<string, number> = {};
   try {
-    const encrypt = await encryptStream(o.posture.backups.recipients);
+    const encrypt = await encryptStream(o.recipients);
     const piped = pipeline(dump.stdout, gate, compressStream(o.posture.backups.compression), encrypt, tap, {
       signal: abort.signal,
     }).catch(fail);

@@ -62,7 +62,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillResult> {
 
   try {
     const id = await resolveBackupId(req.store, req.backup);
-    manifest = (await readManifest(req.store, id)).manifest;
+    manifest = await readManifest(req.store, id);
     log.info(`drilling backup ${id} (snapshot ${manifest.snapshotTime}) in scratch database ${name}`);
     scratch = await createScratch(req.server, name);
     const restored = await restoreBackup({

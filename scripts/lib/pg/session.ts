@@ -6,7 +6,14 @@ import { type ConnInfo, clientConfig, describeConn } from "./conninfo.ts";
 const LOCK_CLASS = 0x52414d50;
 const BACKUP_LOCK = 1;
 
-export type ServerInfo = { version: string; versionNum: number; database: string; sizeBytes: number };
+export type ServerInfo = {
+  version: string;
+  versionNum: number;
+  database: string;
+  sizeBytes: number;
+  /** Unique per cluster; null when the role may not call pg_control_system(). */
+  systemIdentifier: string | null;
+};
 
 /**
  * The backup job's own connection: it holds the "one backup per database" advisory lock and the
@@ -41,11 +48,16 @@ export class BackupSession {
     );
     const r = rows[0];
     if (!r) throw new Error("server info query returned no row");
+    const systemIdentifier = await this.client
+      .query<{ id: string }>("select system_identifier::text as id from pg_control_system()")
+      .then((q) => q.rows[0]?.id ?? null)
+      .catch(() => null);
     return {
       version: r.v.split(" ")[0] ?? r.v,
       versionNum: Number(r.n),
       database: r.db,
       sizeBytes: Number(r.size),
+      systemIdentifier,
     };
   }
 

@@ -58,15 +58,16 @@ export function offlineInvokes(p: Posture): InvokeAnswers {
 const SERVICE_IDENTITY = tokenOf(gcp.projects.ServiceIdentity);
 const SERVICE_ACCOUNT = tokenOf(gcp.serviceaccount.Account);
 
-/** Computed outputs some resources feed into others (IAM members need an email). */
+/** Computed outputs some resources feed into others: every ARN, and IAM members need an email. */
 export function offlineOutputs(r: Recorded): Record<string, unknown> {
+  const arn = `arn:offline:${r.type}:${r.id}`;
   if (r.type === SERVICE_IDENTITY) {
     const email = `service-${OFFLINE_ACCOUNT}@${String(r.inputs.service)}`;
-    return { email, member: `serviceAccount:${email}` };
+    return { arn, email, member: `serviceAccount:${email}` };
   }
   if (r.type === SERVICE_ACCOUNT) {
     const email = `${String(r.inputs.accountId)}@offline.iam.gserviceaccount.com`;
-    return { email, member: `serviceAccount:${email}` };
+    return { arn, email, member: `serviceAccount:${email}` };
   }
-  return {};
+  return { arn };
 }

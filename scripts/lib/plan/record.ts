@@ -15,13 +15,25 @@ export type RecordOptions = {
   invokes?: InvokeAnswers;
   /** Computed outputs a resource reports (e.g. a service account's email), merged over its inputs. */
   outputs?: (r: Recorded) => Record<string, unknown>;
+  /**
+   * Preview semantics: outputs the mocks do not set are "unknown" (as in `pulumi preview`). Off (the
+   * default), they resolve to undefined, so values built from them (e.g. cloud-init text) are still
+   * recorded and checkable.
+   */
+  dryRun?: boolean;
+  /**
+   * physical (default): the id a provider would give (a bucket's id is its name), so side resources that
+   * reference `bucket.id` point at the bucket's name. logical: `${name}-id`, stable whatever the inputs.
+   */
+  ids?: "physical" | "logical";
+  /** Record secret inputs as plain values (default) so rules can check them, or leave them wrapped. */
+  unwrapSecrets?: boolean;
+  /** The error line for an invoke nobody answers. */
+  unanswered?: (token: string, inputs: Record<string, unknown>) => string;
 };
 
-/**
- * The provider id a resource would get: for buckets and most named resources the id is the physical
- * name, so side resources that reference `bucket.id` point at the same string as the bucket's name.
- */
-function providerId(type: string, name: string, inputs: Record<string, unknown>): string {
+/** The provider id a resource would get: for buckets and most named resources the id is the physical name. */
+function physicalId(type: string, name: string, inputs: Record<string, unknown>): string {
   if (type === S3.bucket && typeof inputs.bucket === "string") return inputs.bucket;
   // S3 side resources (BucketPolicy, ...) also take `bucket`; their ids are their own.
   if (Object.values(S3).includes(type)) return `${name}-id`;
@@ -42,6 +54,9 @@ function unwrapSecrets(v: unknown): unknown {
   return v;
 }
 
+const cannotAnswer = (token: string) =>
+  `the program calls ${token}, which rampart plan cannot answer offline`;
+
 /**
  * Run a Pulumi program under the SDK's mock runtime and return every resource it registered with its
  * inputs. No Pulumi CLI, no credentials, no network. Resolves once no registration has happened for
@@ -51,40 +66,36 @@ function unwrapSecrets(v: unknown): unknown {
 export async function recordProgram(program: () => unknown, opts: RecordOptions = {}): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
   const unexpected: string[] = [];
+  const unanswered = opts.unanswered ?? cannotAnswer;
   let lastChange = 0;
   let tick = 0;
   if (opts.config) pulumi.runtime.setAllConfig(opts.config);
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
-        const id = providerId(args.type, args.name, inputs);
+        const inputs = (opts.unwrapSecrets === false ? args.inputs : unwrapSecrets(args.inputs)) as Record<
+          string,
+          unknown
+        >;
+        const id = opts.ids === "logical" ? `${args.name}-id` : physicalId(args.type, args.name, inputs);
         const r: Recorded = { type: args.type, name: args.name, id, inputs };
         recorded.push(r);
         lastChange = tick;
-        return {
-          id,
-          state: {
-            ...inputs,
-            name: inputs.name ?? args.name,
-            arn: `arn:offline:${args.type}:${id}`,
-            ...opts.outputs?.(r),
-          },
-        };
+        return { id, state: { ...inputs, name: inputs.name ?? args.name, ...opts.outputs?.(r) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
+        const inputs = args.inputs as Record<string, unknown>;
         const answer = opts.invokes?.[args.token];
-        if (answer) return answer(args.inputs as Record<string, unknown>);
-        // Thrown here, the error would surface as an unhandled rejection inside output serialization.
-        unexpected.push(`the program calls ${args.token}, which rampart plan cannot answer offline`);
+        if (answer) return answer(inputs);
+        // Thrown here, the error would surface as an unhandled rejection inside output serialization;
+        // collected, recordProgram rejects with it once the program settles.
+        unexpected.push(unanswered(args.token, inputs));
         return {};
       },
     },
     opts.project ?? "rampart",
     opts.stack ?? "plan",
-    // Not a dry run: outputs the mocks do not set resolve to undefined instead of "unknown", so values
-    // built from them (e.g. cloud-init text) are still recorded and checkable.
-    false,
+    opts.dryRun ?? false,
   );
   await program();
   // A program that registers nothing (external profile without edge) settles after ~500 quiet turns.

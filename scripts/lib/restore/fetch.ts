@@ -14,7 +14,7 @@ export async function listBackupIds(store: Store): Promise<string[]> {
     .sort();
 }
 
-export async function readManifest(store: Store, id: string): Promise<{ manifest: Manifest; raw: unknown }> {
+export async function readManifest(store: Store, id: string): Promise<Manifest> {
   if (!(await store.exists(manifestKey(id))))
     throw new UserError(`no backup ${id} in ${store.url}`, { hint: "list backups: rampart backups list" });
   const raw: unknown = JSON.parse((await store.getBytes(manifestKey(id))).toString("utf8"));
@@ -25,7 +25,7 @@ export async function readManifest(store: Store, id: string): Promise<{ manifest
     });
   if (parsed.data.id !== id)
     throw new UserError(`manifest ${manifestKey(id)} names another backup: ${parsed.data.id}`);
-  return { manifest: parsed.data, raw };
+  return parsed.data;
 }
 
 /** `latest` → the newest backup id in the store. */

@@ -51,9 +51,9 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   if (!req.target === !req.toFile) throw new Error("restoreBackup needs exactly one of target and toFile");
   const t0 = performance.now();
   const id = await resolveBackupId(req.store, req.backup);
-  const { manifest, raw } = await readManifest(req.store, id);
+  const manifest = await readManifest(req.store, id);
   const log = req.log.with({ backup: id });
-  const target = req.target ? await checkTarget(req.target, manifest, raw, req) : null;
+  const target = req.target ? await checkTarget(req.target, manifest, req) : null;
 
   const work = await mkdtemp(join(tmpdir(), "rampart-restore-"));
   try {
@@ -89,7 +89,6 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
 async function checkTarget(
   target: ConnInfo,
   manifest: Manifest,
-  raw: unknown,
   req: RestoreRequest,
 ): Promise<TargetIdentity> {
   const identity = await inspectTarget(target);
@@ -102,7 +101,7 @@ async function checkTarget(
       ],
     });
   const sources: SourceHint[] = [];
-  const declared = manifestSource(raw);
+  const declared = manifestSource(manifest);
   if (declared) sources.push(declared);
   const fromEnv = await databaseUrlSource();
   if (fromEnv) sources.push(fromEnv);
@@ -117,13 +116,9 @@ async function checkTarget(
   return identity;
 }
 
-/** Optional `source: { systemIdentifier, database }` in the manifest, if the backup wrote one. */
-function manifestSource(raw: unknown): SourceHint | null {
-  if (!raw || typeof raw !== "object" || !("source" in raw)) return null;
-  const s = (raw as { source: unknown }).source;
-  if (!s || typeof s !== "object") return null;
-  const { systemIdentifier, database } = s as Record<string, unknown>;
-  return typeof database === "string" && typeof systemIdentifier === "string"
-    ? { systemIdentifier, database }
+/** The manifest's `source` block, if the backup wrote one (older backups do not). */
+function manifestSource(manifest: Manifest): SourceHint | null {
+  return manifest.source
+    ? { systemIdentifier: manifest.source.systemIdentifier, database: manifest.source.database }
     : null;
 }

@@ -25,6 +25,9 @@ export const recipientsName = (identityName: string) => `${identityName}.recipie
  * backup job can read it without holding any identity.
  */
 export async function currentRecipients(posture: Posture): Promise<string[]> {
+  // Only a posture that rotates its backup key publishes recipients; the others need no secret-store access.
+  if (posture.rotation.secrets[posture.secrets.ageIdentity]?.kind !== "age-identity")
+    return [...posture.backups.recipients];
   const store = await openSecretStore(posture.secrets.store);
   const published = (await store.get(recipientsName(posture.secrets.ageIdentity))) ?? "";
   const lines = published
