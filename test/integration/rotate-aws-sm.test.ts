@@ -7,7 +7,7 @@ import { ListSecretVersionIdsCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPosture } from "../../posture/index.ts";
 import { parseIdentities } from "../../scripts/lib/age.ts";
-import { currentRecipients } from "../../scripts/lib/rotation/age-identity.ts";
+import { currentRecipients, recipientsName } from "../../scripts/lib/rotation/age-identity.ts";
 import { AwsSecretStore } from "../../scripts/lib/secrets/aws-sm.ts";
 import type { RotationState } from "../../scripts/lib/secrets/types.ts";
 import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
@@ -114,7 +114,7 @@ describe("AWS Secrets Manager store (moto)", () => {
       expect(identities).toHaveLength(1);
       const posture = loadPosture(stack);
       expect(posture.secrets.store).toBe("awssm://us-east-1");
-      const published = (await store.get(`${idName}.recipients`))?.trim();
+      const published = (await store.get(recipientsName(idName)))?.trim();
       expect(published).toMatch(/^age1/);
     });
 
@@ -161,7 +161,7 @@ describe("AWS Secrets Manager store (moto)", () => {
     it("currentRecipients adds the published recipient to the posture's", async () => {
       const posture = loadPosture(stack);
       const store = new AwsSecretStore("awssm://us-east-1", secretsManagerClient());
-      const published = (await store.get(`${idName}.recipients`))?.trim() as string;
+      const published = (await store.get(recipientsName(idName)))?.trim() as string;
       // posture.secrets.ageIdentity names the identity the backup/restore commands use.
       const withIdentity = { ...posture, secrets: { ...posture.secrets, ageIdentity: idName } };
       process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = s3Endpoint();

@@ -26,6 +26,11 @@ export type RecordOptions = {
    * reference `bucket.id` point at the bucket's name. logical: `${name}-id`, stable whatever the inputs.
    */
   ids?: "physical" | "logical";
+  /**
+   * Every resource reports an ARN `arn:offline:<type>:<id>` (default), so policies built from ARNs are
+   * checkable; off, ARNs stay as unset as any other computed output.
+   */
+  arns?: boolean;
   /** Record secret inputs as plain values (default) so rules can check them, or leave them wrapped. */
   unwrapSecrets?: boolean;
   /** The error line for an invoke nobody answers. */
@@ -81,7 +86,8 @@ export async function recordProgram(program: () => unknown, opts: RecordOptions 
         const r: Recorded = { type: args.type, name: args.name, id, inputs };
         recorded.push(r);
         lastChange = tick;
-        return { id, state: { ...inputs, name: inputs.name ?? args.name, ...opts.outputs?.(r) } };
+        const arn = opts.arns === false ? {} : { arn: `arn:offline:${args.type}:${id}` };
+        return { id, state: { ...inputs, name: inputs.name ?? args.name, ...arn, ...opts.outputs?.(r) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         const inputs = args.inputs as Record<string, unknown>;

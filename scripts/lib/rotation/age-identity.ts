@@ -17,11 +17,12 @@ const DAY = 86_400_000;
 const MARGIN_MS = DAY;
 
 /** The public recipient list new backups must encrypt to, published next to the identity secret. */
-export const recipientsName = (identityName: string) => `${identityName}.recipients`;
+// "-recipients", not ".recipients": GCP Secret Manager ids allow only letters, digits, '-' and '_'.
+export const recipientsName = (identityName: string) => `${identityName}-recipients`;
 
 /**
  * The recipients `rampart backup` encrypts to: posture.backups.recipients plus the rotated recipients
- * published in the secret store as `<secrets.ageIdentity>.recipients` (public keys, one per line). A
+ * published in the secret store as `<secrets.ageIdentity>-recipients` (public keys, one per line). A
  * backup job can read it without holding any identity.
  */
 export async function currentRecipients(posture: Posture): Promise<string[]> {
