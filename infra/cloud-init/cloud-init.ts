@@ -25,6 +25,8 @@ export interface CloudInitInput {
   };
   /** Host path of a `file://` secret store (posture secrets.store), mounted read-only into the drill only. */
   secretStorePath?: string;
+  /** Job-failure alerts: the SNS topic and a key that may only publish to it. */
+  alerts: { topicArn: string; key: AccessKey };
   /** One key per job, each with only its own permissions. */
   keys: { escrow: AccessKey; backup: AccessKey; drill: AccessKey; uploads?: AccessKey; email?: AccessKey };
   /** App settings written next to the app's keys (bucket, sender domain). */
@@ -38,6 +40,9 @@ export const CONFIG_DIR = "/etc/rampart";
 export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.0";
 
 const UNLOCK_SCRIPT = readFileSync(new URL("./luks-unlock.sh", import.meta.url), "utf8");
+const JOB_FAILED_SCRIPT = readFileSync(new URL("./job-failed.sh", import.meta.url), "utf8");
+/** OnFailure= template of the job units: `rampart-job-failed@<failed unit>.service`. */
+export const JOB_FAILED_TEMPLATE = "rampart-job-failed@";
 const DB_ENV = `${DATA_DIR}/secrets/db.env`;
 
 type WriteFile = { path: string; content: string; permissions: string; owner: string };
@@ -69,23 +74,19 @@ export function renderCloudInit(c: CloudInitInput): string {
     RAMPART_STACK: c.stack,
     DATABASE_URL: dbUrl,
   });
-  const backup = jobUnits({
-    job: "backup",
-    schedule: c.jobs.backup.schedule,
-    scheduleKey: "backups.schedule",
-    image: c.jobs.image,
-    envFiles: [`${CONFIG_DIR}/backup.env`, DB_ENV],
-    maxRuntimeMinutes: c.jobs.backup.maxRuntimeMinutes,
-  });
-  const drill = jobUnits({
-    job: "drill",
-    schedule: c.jobs.drill.schedule,
-    scheduleKey: "drills.schedule",
-    image: c.jobs.image,
-    envFiles: [`${CONFIG_DIR}/drill.env`, DB_ENV],
-    mounts: c.secretStorePath ? [c.secretStorePath] : [],
-    maxRuntimeMinutes: c.jobs.drill.maxRuntimeMinutes,
-  });
+  const job = (name: "backup" | "drill", scheduleKey: string, mounts: string[] = []) =>
+    jobUnits({
+      job: name,
+      schedule: c.jobs[name].schedule,
+      scheduleKey,
+      image: c.jobs.image,
+      envFiles: [`${CONFIG_DIR}/${name}.env`, DB_ENV],
+      mounts,
+      maxRuntimeMinutes: c.jobs[name].maxRuntimeMinutes,
+      onFailureTemplate: JOB_FAILED_TEMPLATE,
+    });
+  const backup = job("backup", "backups.schedule");
+  const drill = job("drill", "drills.schedule", c.secretStorePath ? [c.secretStorePath] : []);
   const appEnv: Record<string, string> = {
     ...(c.keys.uploads ? { RAMPART_UPLOADS_AWS_ACCESS_KEY_ID: c.keys.uploads.id } : {}),
     ...(c.keys.uploads ? { RAMPART_UPLOADS_AWS_SECRET_ACCESS_KEY: c.keys.uploads.secret } : {}),
@@ -127,6 +128,16 @@ export function renderCloudInit(c: CloudInitInput): string {
     Install: [["WantedBy", "multi-user.target"]],
   });
 
+  // %i (the failed unit) is a systemd specifier, so it is appended after the checked plain words.
+  const jobFailedService = renderUnit({
+    Unit: [["Description", "Rampart: alert that %i failed"]],
+    Service: [
+      ["Type", "oneshot"],
+      ["EnvironmentFile", `${CONFIG_DIR}/alerts.env`],
+      ["ExecStart", `${execLine(["/usr/local/sbin/rampart-job-failed"])} %i`],
+    ],
+  });
+
   const config = {
     package_update: true,
     package_upgrade: true,
@@ -153,6 +164,13 @@ export function renderCloudInit(c: CloudInitInput): string {
       secretFile(`${CONFIG_DIR}/backup.env`, jobEnv(c.keys.backup)),
       secretFile(`${CONFIG_DIR}/drill.env`, jobEnv(c.keys.drill)),
       secretFile(`${CONFIG_DIR}/app.env`, appEnv),
+      secretFile(`${CONFIG_DIR}/alerts.env`, {
+        ...awsEnv(c.alerts.key, c.awsRegion),
+        RAMPART_ALERT_TOPIC_ARN: c.alerts.topicArn,
+        RAMPART_STACK: c.stack,
+        RAMPART_AWS_CLI_IMAGE: AWS_CLI_IMAGE,
+      }),
+      file("/usr/local/sbin/rampart-job-failed", JOB_FAILED_SCRIPT, "0755"),
       file(
         `${CONFIG_DIR}/compose.yaml`,
         stringify(
@@ -164,6 +182,7 @@ export function renderCloudInit(c: CloudInitInput): string {
       file("/etc/systemd/system/rampart-backup.timer", backup.timer),
       file("/etc/systemd/system/rampart-drill.service", drill.service),
       file("/etc/systemd/system/rampart-drill.timer", drill.timer),
+      file(`/etc/systemd/system/${JOB_FAILED_TEMPLATE}.service`, jobFailedService),
     ],
     // argv form: cloud-init runs these without a shell.
     runcmd: [

@@ -16,6 +16,8 @@ export interface JobUnitInput {
   /** Read-only bind mounts (host path = container path), e.g. the file secret store for the drill. */
   mounts?: readonly string[];
   maxRuntimeMinutes: number;
+  /** Template unit started with the failed unit's name when the job fails (alerting), e.g. `rampart-job-failed@`. */
+  onFailureTemplate?: string;
 }
 
 /**
@@ -42,6 +44,8 @@ export function jobUnits(j: JobUnitInput): { service: string; timer: string; onC
       ["Description", `Rampart ${j.job} (${j.scheduleKey})`],
       ["Requires", "rampart-data.service"],
       ["After", "rampart-data.service"],
+      // %n: the template instance is this unit's own name, so the alert says which job failed.
+      ...(j.onFailureTemplate ? [["OnFailure", `${j.onFailureTemplate}%n.service`] as const] : []),
     ],
     Service: [
       ["Type", "oneshot"],

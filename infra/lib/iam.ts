@@ -117,76 +117,53 @@ const viaS3 = (region: string): Condition => ({
   StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
 });
 
+/** What an identity policy on one bucket is scoped to: the bucket, its key if any, a key prefix. */
+export type BucketScope = { bucketArn: Arn; keyArn?: Arn; region: string; prefix?: string };
+
+/** ListBucket limited to names under `prefix` (no condition for the whole bucket). */
+const listingUnder = (prefix: string): Condition | undefined =>
+  prefix ? { StringLike: { "s3:prefix": [`${prefix}*`] } } : undefined;
+
+/** The bucket key statement, only when the bucket has a customer key; S3 uses it on the caller's behalf. */
+const keyViaS3 = (o: BucketScope, sid: string, actions: Action[]): Statement[] =>
+  o.keyArn ? [allow(sid, actions, [o.keyArn], viaS3(o.region))] : [];
+
 /**
  * Identity policy: write new objects under `prefix`, list names there, nothing else. No GetObject,
  * no Delete*. SSE-KMS multipart uploads need GenerateDataKey and Decrypt on the bucket key, allowed
  * only via S3 in `region` — S3 refuses GetObject to this role, so the Decrypt cannot read a backup.
  */
-export function allowPutOnly(o: {
-  bucketArn: Arn;
-  keyArn?: Arn;
-  region: string;
-  prefix?: string;
-}): Statement[] {
+export function allowPutOnly(o: BucketScope): Statement[] {
   const prefix = o.prefix ?? "";
-  const statements: Statement[] = [
+  return [
     allow("PutObjects", ["s3:PutObject", "s3:AbortMultipartUpload"], [objectsOf(o.bucketArn, prefix)]),
-    allow(
-      "ListNames",
-      ["s3:ListBucket"],
-      [o.bucketArn],
-      prefix ? { StringLike: { "s3:prefix": [`${prefix}*`] } } : undefined,
-    ),
+    allow("ListNames", ["s3:ListBucket"], [o.bucketArn], listingUnder(prefix)),
+    ...keyViaS3(o, "EncryptViaS3", ["kms:GenerateDataKey", "kms:Decrypt"]),
   ];
-  if (o.keyArn)
-    statements.push(
-      allow("EncryptViaS3", ["kms:GenerateDataKey", "kms:Decrypt"], [o.keyArn], viaS3(o.region)),
-    );
-  return statements;
 }
 
 /** Identity policy: read (every version) and list under `prefix`, decrypt with the bucket's key. */
-export function allowReadDecrypt(o: {
-  bucketArn: Arn;
-  keyArn?: Arn;
-  region: string;
-  prefix?: string;
-}): Statement[] {
+export function allowReadDecrypt(o: BucketScope): Statement[] {
   const prefix = o.prefix ?? "";
-  const statements: Statement[] = [
+  return [
     allow("ReadObjects", ["s3:GetObject", "s3:GetObjectVersion"], [objectsOf(o.bucketArn, prefix)]),
-    allow(
-      "ListObjects",
-      ["s3:ListBucket", "s3:ListBucketVersions"],
-      [o.bucketArn],
-      prefix ? { StringLike: { "s3:prefix": [`${prefix}*`] } } : undefined,
-    ),
+    allow("ListObjects", ["s3:ListBucket", "s3:ListBucketVersions"], [o.bucketArn], listingUnder(prefix)),
+    ...keyViaS3(o, "DecryptViaS3", ["kms:Decrypt"]),
   ];
-  if (o.keyArn) statements.push(allow("DecryptViaS3", ["kms:Decrypt"], [o.keyArn], viaS3(o.region)));
-  return statements;
 }
 
 /** Identity policy: read and write objects under `prefix` (application uploads). No deletes. */
-export function allowReadWrite(o: {
-  bucketArn: Arn;
-  keyArn?: Arn;
-  region: string;
-  prefix?: string;
-}): Statement[] {
+export function allowReadWrite(o: BucketScope): Statement[] {
   const prefix = o.prefix ?? "";
-  const statements: Statement[] = [
+  return [
     allow(
       "ReadWriteObjects",
       ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
       [objectsOf(o.bucketArn, prefix)],
     ),
     allow("ListObjects", ["s3:ListBucket"], [o.bucketArn]),
+    ...keyViaS3(o, "UseKeyViaS3", ["kms:GenerateDataKey", "kms:Decrypt"]),
   ];
-  if (o.keyArn)
-    statements.push(
-      allow("UseKeyViaS3", ["kms:GenerateDataKey", "kms:Decrypt"], [o.keyArn], viaS3(o.region)),
-    );
-  return statements;
 }
 
 /** Identity policy: read named secrets (and decrypt them with their key). */

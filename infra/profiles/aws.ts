@@ -3,21 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Posture } from "../../posture/index.ts";
 import { Alarms } from "../components/aws/alarms.ts";
 import { AppService } from "../components/aws/app-service.ts";
-import { AuditTrail } from "../components/aws/audit-trail.ts";
-import { BreakGlassRole } from "../components/aws/break-glass.ts";
 import { Database } from "../components/aws/database.ts";
 import { EncryptionKey } from "../components/aws/encryption-key.ts";
-import { backupStatements, drillStatements, lockedBucketPolicy } from "../components/aws/job-access.ts";
+import { backupStatements, drillStatements } from "../components/aws/job-access.ts";
 import { Network } from "../components/aws/network.ts";
 import { fargateCpu, ScheduledJobs } from "../components/aws/scheduled-jobs.ts";
 import { SecretSet, secretNames } from "../components/aws/secrets.ts";
-import { UptimeChecks } from "../components/aws/uptime-checks.ts";
 import { EdgeZone } from "../components/cloudflare/edge.ts";
 import { allowReadWrite, allowSecretsRead } from "../lib/iam.ts";
 import { standardLabels } from "../lib/labels.ts";
 import { resourceName } from "../lib/naming.ts";
 import { requireAllowedLocation } from "../lib/regions.ts";
-import { SecureBucket } from "../lib/s3-bucket.ts";
+import { postureAuditTrail, postureBuckets, postureUptime } from "./aws-common.ts";
 
 /** The AWS profile: everything in posture.regions.primary (buckets in regions.storage). */
 export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
@@ -56,29 +53,8 @@ export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
     tags,
   });
 
-  // The bucket policies name the role by ARN before it exists; the role's own policy names the buckets.
-  const breakGlassArn = pulumi.interpolate`arn:aws:iam::${accountId}:role/${name("break-glass")}`;
-  const locked = lockedBucketPolicy(breakGlassArn);
-  const bucket = (role: "backups" | "evidence" | "uploads") => {
-    const settings = posture.buckets[role];
-    if (!settings?.name) return undefined;
-    return new SecureBucket(role, {
-      bucketName: settings.name,
-      region: storage,
-      settings,
-      kmsKeyArn: dataKey.arn,
-      ...(role === "uploads" ? {} : { policy: locked }),
-      tags: standardLabels(posture, role),
-    });
-  };
-  const backups = bucket("backups") as SecureBucket;
-  const evidence = bucket("evidence") as SecureBucket;
-  const uploads = bucket("uploads");
-  const breakGlass = new BreakGlassRole(name("break-glass"), {
-    accountId,
-    bucketArns: [backups.arn, evidence.arn],
-    tags,
-  });
+  const buckets = postureBuckets(posture, { region: storage, kmsKeyArn: dataKey.arn, accountId });
+  const { backups, evidence, uploads, breakGlass } = buckets;
 
   const secrets = new SecretSet("secrets", {
     region,
@@ -179,28 +155,8 @@ export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
     jobFamilies: ["backup", "drill"].map((j) => `rampart-${posture.source.stack}-${j}`),
     tags,
   });
-  const trail = new AuditTrail("audit", {
-    region,
-    bucketName: `${posture.buckets.evidence.name}-trail`.slice(0, 63),
-    accountId,
-    kmsKeyArn: auditKey.arn,
-    retentionDays: logDays,
-    dataEventBucketArns: [backups.arn, evidence.arn, ...(uploads ? [uploads.arn] : [])],
-    tags,
-  });
-  // Outside checks of the edge domain; their alarms live in us-east-1 (see uptime-checks.ts).
-  const uptime = posture.edge
-    ? new UptimeChecks("uptime", {
-        domain: posture.edge.domain,
-        paths: posture.monitoring.uptime.paths,
-        periodSeconds: posture.monitoring.uptime.periodSeconds,
-        region,
-        topicArn: alarms.topicArn,
-        accountId,
-        alarmPrefix: `rampart-${posture.source.stack}`,
-        tags,
-      })
-    : undefined;
+  const trail = postureAuditTrail(posture, buckets, { region, kmsKeyArn: auditKey.arn, accountId });
+  const uptime = postureUptime(posture, { region, topicArn: alarms.topicArn, accountId });
   const edge = posture.edge ? new EdgeZone("edge", { edge: posture.edge }) : undefined;
 
   return {

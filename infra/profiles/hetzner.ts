@@ -2,14 +2,11 @@ import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Posture } from "../../posture/index.ts";
 import { renderCloudInit } from "../cloud-init/cloud-init.ts";
-import { alertTopic } from "../components/aws/alert-topic.ts";
-import { AuditTrail } from "../components/aws/audit-trail.ts";
-import { BreakGlassRole } from "../components/aws/break-glass.ts";
+import { alertTopic, publishStatements } from "../components/aws/alert-topic.ts";
 import { EncryptionKey } from "../components/aws/encryption-key.ts";
 import { IamUserKey } from "../components/aws/iam-user-key.ts";
-import { backupStatements, drillStatements, lockedBucketPolicy } from "../components/aws/job-access.ts";
+import { backupStatements, drillStatements } from "../components/aws/job-access.ts";
 import { SesDomain } from "../components/aws/ses.ts";
-import { UptimeChecks } from "../components/aws/uptime-checks.ts";
 import { EdgeZone } from "../components/cloudflare/edge.ts";
 import { ServerFirewall } from "../components/hcloud/firewall.ts";
 import { AppServer } from "../components/hcloud/server.ts";
@@ -18,7 +15,7 @@ import { allow, allowReadWrite, type Statement } from "../lib/iam.ts";
 import { standardLabels } from "../lib/labels.ts";
 import { resourceName } from "../lib/naming.ts";
 import { requireAllowedLocation } from "../lib/regions.ts";
-import { SecureBucket } from "../lib/s3-bucket.ts";
+import { postureAuditTrail, postureBuckets, postureUptime } from "./aws-common.ts";
 
 /**
  * The self-hosted profile: one Hetzner VPS in regions.primary running Postgres and Redis in Docker on
@@ -62,28 +59,8 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     tags,
   });
 
-  const breakGlassArn = pulumi.interpolate`arn:aws:iam::${accountId}:role/${name("break-glass")}`;
-  const bucket = (role: "backups" | "evidence" | "uploads") => {
-    const settings = posture.buckets[role];
-    if (!settings?.name) return undefined;
-    return new SecureBucket(role, {
-      bucketName: settings.name,
-      region: storage,
-      settings,
-      kmsKeyArn: dataKey.arn,
-      // Backups and evidence: only break-glass deletes objects; nobody deletes the bucket.
-      ...(role === "uploads" ? {} : { policy: lockedBucketPolicy(breakGlassArn) }),
-      tags: standardLabels(posture, role),
-    });
-  };
-  const backups = bucket("backups") as SecureBucket;
-  const evidence = bucket("evidence") as SecureBucket;
-  const uploads = bucket("uploads");
-  const breakGlass = new BreakGlassRole(name("break-glass"), {
-    accountId,
-    bucketArns: [backups.arn, evidence.arn],
-    tags,
-  });
+  const buckets = postureBuckets(posture, { region: storage, kmsKeyArn: dataKey.arn, accountId });
+  const { backups, evidence, uploads, breakGlass } = buckets;
 
   // The secret has no value until the server's first boot generates the key and puts it.
   const luksSecret = new awsSdk.secretsmanager.Secret(
@@ -111,12 +88,21 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     backupSecrets: [],
     drillSecrets: [],
   };
+  // Alerts: one encrypted topic with the posture's emails; outside checks of the edge domain, their
+  // alarms in us-east-1 forwarded to it (the residency exception of the AWS profile, docs/infra-aws.md).
+  const topicArn = alertTopic("alarms", {
+    region: storage,
+    emails: posture.monitoring.alertEmails,
+    kmsKeyArn: dataKey.arn,
+    tags,
+  });
   const key = (role: string, statements: pulumi.Input<Statement[]>) =>
     new IamUserKey(role, { userName: name(role), statements, tags: standardLabels(posture, role) });
   const keys = {
     escrow: key("luks-escrow", escrowStatements(luksSecret.arn, dataKey.arn, storage)),
     backup: key("backup", backupStatements(posture, jobAccess)),
     drill: key("drill", drillStatements(posture, jobAccess)),
+    alerts: key("alerts", publishStatements(topicArn, storage, dataKey.arn)),
     uploads: uploads
       ? key("uploads", allowReadWrite({ bucketArn: uploads.arn, keyArn: dataKey.arn, region: storage }))
       : undefined,
@@ -146,6 +132,8 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
       escrow: pair(keys.escrow),
       backup: pair(keys.backup),
       drill: pair(keys.drill),
+      alerts: pair(keys.alerts),
+      topicArn,
       uploadsKey: pair(keys.uploads),
       email: pair(keys.email),
       uploadsBucket: uploads?.name,
@@ -157,6 +145,7 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
         volumeDevice: v.volumeDevice,
         luksSecretId: v.luksSecretId,
         awsRegion: storage,
+        alerts: { topicArn: v.topicArn, key: required(v.alerts) },
         jobs: {
           image: posture.jobs.image,
           backup: {
@@ -192,35 +181,8 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     labels,
   });
   // Every AWS API call made with the keys above (S3 data events included) lands in a locked bucket.
-  const trail = new AuditTrail("audit", {
-    region: storage,
-    bucketName: `${posture.buckets.evidence.name}-trail`.slice(0, 63),
-    accountId,
-    kmsKeyArn: dataKey.arn,
-    retentionDays: posture.monitoring.auditLogDays,
-    dataEventBucketArns: [backups.arn, evidence.arn, ...(uploads ? [uploads.arn] : [])],
-    tags,
-  });
-  // Alerts: one encrypted topic with the posture's emails; outside checks of the edge domain, their
-  // alarms in us-east-1 forwarded to it (the residency exception of the AWS profile, docs/infra-aws.md).
-  const topicArn = alertTopic("alarms", {
-    region: storage,
-    emails: posture.monitoring.alertEmails,
-    kmsKeyArn: dataKey.arn,
-    tags,
-  });
-  const uptime = posture.edge
-    ? new UptimeChecks("uptime", {
-        domain: posture.edge.domain,
-        paths: posture.monitoring.uptime.paths,
-        periodSeconds: posture.monitoring.uptime.periodSeconds,
-        region: storage,
-        topicArn,
-        accountId,
-        alarmPrefix: `rampart-${posture.source.stack}`,
-        tags,
-      })
-    : undefined;
+  const trail = postureAuditTrail(posture, buckets, { region: storage, kmsKeyArn: dataKey.arn, accountId });
+  const uptime = postureUptime(posture, { region: storage, topicArn, accountId });
   const edge = posture.edge ? new EdgeZone("edge", { edge: posture.edge }) : undefined;
 
   return {

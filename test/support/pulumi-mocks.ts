@@ -1,72 +1,33 @@
-import * as pulumi from "@pulumi/pulumi";
+// The test preset of the product recorder (scripts/lib/plan/record.ts): preview semantics, logical
+// `${name}-id` ids and no ARNs, secrets left wrapped (so snapshots can prove none leaks), and any invoke a test does
+// not answer fails the recording.
+import {
+  type InvokeAnswers,
+  type Recorded,
+  type RecordOptions,
+  recordProgram as record,
+} from "../../scripts/lib/plan/record.ts";
 
-/** One resource as the program registered it: type token, logical name, and the inputs it was given. */
-export type Recorded = { type: string; name: string; inputs: Record<string, unknown>; parent?: string };
+export { tokenOf } from "../../infra/policy/tokens.ts";
+export type { Recorded };
 
 /** Invokes a test means to answer: token → result. Any other invoke throws, so nothing is mocked by accident. */
-export type InvokeMocks = Record<string, (args: Record<string, unknown>) => Record<string, unknown>>;
+export type InvokeMocks = InvokeAnswers;
 
-/**
- * Run a Pulumi program under the SDK's mock runtime and return every resource it registered with its
- * inputs. No Pulumi CLI, no credentials, no network. Resolves once no registration has happened for a
- * few event-loop turns (component children register asynchronously once their inputs resolve).
- */
-export async function recordProgram(
+export function recordProgram(
   program: () => unknown,
-  opts: {
-    invokes?: InvokeMocks;
-    project?: string;
-    stack?: string;
-    config?: Record<string, string>;
-    /** Computed outputs a resource should report (e.g. a service account's email), merged over its inputs. */
-    outputs?: (r: Recorded) => Record<string, unknown>;
-  } = {},
+  opts: Pick<RecordOptions, "invokes" | "project" | "stack" | "config" | "outputs"> = {},
 ): Promise<Recorded[]> {
-  const recorded: Recorded[] = [];
-  const unexpected: string[] = [];
-  let lastChange = 0;
-  let tick = 0;
-  if (opts.config) pulumi.runtime.setAllConfig(opts.config);
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        const r: Recorded = {
-          type: args.type,
-          name: args.name,
-          inputs: args.inputs as Record<string, unknown>,
-        };
-        recorded.push(r);
-        lastChange = tick;
-        return {
-          id: `${args.name}-id`,
-          state: { ...args.inputs, name: args.inputs.name ?? args.name, ...opts.outputs?.(r) },
-        };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        const mock = opts.invokes?.[args.token];
-        if (!mock) {
-          // Thrown here, the error would surface as an unhandled rejection deep in output serialization;
-          // collected, recordProgram rejects with it once the program settles.
-          unexpected.push(
-            `unexpected invoke ${args.token}(${JSON.stringify(args.inputs)}): mock it explicitly`,
-          );
-          return {};
-        }
-        return mock(args.inputs as Record<string, unknown>);
-      },
-    },
-    opts.project ?? "rampart",
-    opts.stack ?? "test",
-    true,
-  );
-  await program();
-  // Wait until registrations settle: 25 quiet turns of the event loop.
-  for (tick = 1; tick - lastChange < 25 || recorded.length === 0; tick++) {
-    await new Promise((r) => setTimeout(r, 2));
-    if (tick > 20_000) throw new Error("Pulumi program did not settle");
-  }
-  if (unexpected.length) throw new Error(unexpected.join("\n"));
-  return recorded;
+  return record(program, {
+    stack: "test",
+    dryRun: true,
+    ids: "logical",
+    arns: false,
+    unwrapSecrets: false,
+    unanswered: (token, inputs) =>
+      `unexpected invoke ${token}(${JSON.stringify(inputs)}): mock it explicitly`,
+    ...opts,
+  });
 }
 
 export const ofType = (rs: readonly Recorded[], type: string) => rs.filter((r) => r.type === type);
@@ -78,11 +39,4 @@ export function one(rs: readonly Recorded[], type: string, nameIncludes = ""): R
       `expected exactly one ${type} named *${nameIncludes}*, found ${found.map((r) => r.name).join(", ") || "none"}`,
     );
   return found[0] as Recorded;
-}
-
-/** Type token of a provider resource class, taken from the SDK itself (never typed by hand). */
-export function tokenOf(cls: { isInstance(o: unknown): boolean; name: string }): string {
-  const t = (cls as unknown as { __pulumiType?: string }).__pulumiType;
-  if (!t) throw new Error(`${cls.name} has no __pulumiType`);
-  return t;
 }

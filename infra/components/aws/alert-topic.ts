@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { policyDocument, policyJson } from "../../lib/iam.ts";
+import { allow, policyDocument, policyJson, type Statement } from "../../lib/iam.ts";
 
 export interface AlertTopicArgs {
   /** Region the topic is pinned to. */
@@ -51,3 +51,22 @@ export function alertTopic(
   );
   return topic.arn;
 }
+
+/**
+ * Identity policy of a publisher outside AWS (the Hetzner job-failure alerts): sns:Publish on that one
+ * topic; with an encrypted topic, the key only through SNS in `region` (SNS encrypts on its behalf).
+ */
+export const publishStatements = (
+  topicArn: pulumi.Input<string>,
+  region: string,
+  keyArn?: pulumi.Input<string>,
+): Statement[] => [
+  allow("PublishAlerts", ["sns:Publish"], [topicArn]),
+  ...(keyArn
+    ? [
+        allow("EncryptViaSns", ["kms:GenerateDataKey", "kms:Decrypt"], [keyArn], {
+          StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` },
+        }),
+      ]
+    : []),
+];

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { allow, assumableBy, policyDocument, policyJson, type Statement } from "../../lib/iam.ts";
+import type { Statement } from "../../lib/iam.ts";
 import { logRetention } from "./database.ts";
+import { awsLogs, ecsTaskRole, executionRole, fargateTask } from "./fargate-task.ts";
 
 export interface AppServiceArgs {
   /** Region the service, task definition and logs are pinned to. */
@@ -40,65 +41,30 @@ export class AppService extends pulumi.ComponentResource {
       { region, retentionInDays: logRetention(args.logRetentionDays ?? 400), kmsKeyId: args.kmsKeyArn, tags },
       parent,
     );
-    const execution = new aws.iam.Role(
-      `${name}-execution`,
-      { assumeRolePolicy: policyJson(assumableBy("ecs-tasks")), tags },
+    const execution = executionRole(name, "WriteAppLogs", logs, tags, parent);
+    const task = ecsTaskRole(
+      { role: `${name}-task-role`, policy: `${name}-task-policy` },
+      args.statements,
+      tags,
       parent,
     );
-    new aws.iam.RolePolicy(
-      `${name}-execution-policy`,
-      {
-        role: execution.id,
-        policy: policyJson(
-          policyDocument(
-            allow(
-              "WriteAppLogs",
-              ["logs:CreateLogStream", "logs:PutLogEvents"],
-              [pulumi.interpolate`${logs.arn}:*`],
-            ),
-          ),
-        ),
-      },
-      parent,
-    );
-    const task = new aws.iam.Role(
-      `${name}-task-role`,
-      { assumeRolePolicy: policyJson(assumableBy("ecs-tasks")), tags },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-task-policy`,
-      { role: task.id, policy: policyJson(policyDocument(...args.statements)) },
-      parent,
-    );
-    const def = new aws.ecs.TaskDefinition(
+    const def = fargateTask(
       `${name}-task`,
       {
         region,
         family: name,
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
         cpu: args.cpu,
-        memory: String(args.memoryMb),
+        memoryMb: args.memoryMb,
         executionRoleArn: execution.arn,
         taskRoleArn: task.arn,
-        containerDefinitions: pulumi.jsonStringify([
-          {
-            name: "app",
-            image: args.image,
-            essential: true,
-            portMappings: [{ containerPort: args.port, protocol: "tcp" }],
-            environment: [{ name: "AWS_REGION", value: region }],
-            logConfiguration: {
-              logDriver: "awslogs",
-              options: {
-                "awslogs-group": logs.name,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": "app",
-              },
-            },
-          },
-        ]),
+        container: {
+          name: "app",
+          image: args.image,
+          essential: true,
+          portMappings: [{ containerPort: args.port, protocol: "tcp" }],
+          environment: [{ name: "AWS_REGION", value: region }],
+          logConfiguration: awsLogs(logs.name, region, "app"),
+        },
         tags,
       },
       parent,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { allow, assumableBy, policyDocument, policyJson, type Statement } from "../../lib/iam.ts";
 import { logRetention } from "./database.ts";
+import { awsLogs, ecsTaskRole, executionRole, fargateTask } from "./fargate-task.ts";
 import { schedulerExpression } from "./schedule-expression.ts";
 
 export type JobName = "backup" | "drill";
@@ -79,76 +80,41 @@ export class ScheduledJobs extends pulumi.ComponentResource {
       parent,
     );
     this.logGroupName = logs.name;
-    const execution = new aws.iam.Role(
-      `${name}-execution`,
-      { assumeRolePolicy: policyJson(assumableBy("ecs-tasks")), tags },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-execution-policy`,
-      {
-        role: execution.id,
-        policy: policyJson(
-          policyDocument(
-            allow(
-              "WriteJobLogs",
-              ["logs:CreateLogStream", "logs:PutLogEvents"],
-              [pulumi.interpolate`${logs.arn}:*`],
-            ),
-          ),
-        ),
-      },
-      parent,
-    );
+    const execution = executionRole(name, "WriteJobLogs", logs, tags, parent);
 
     const roles = {} as Record<JobName, aws.iam.Role>;
     const defs = {} as Record<JobName, aws.ecs.TaskDefinition>;
     for (const job of ["backup", "drill"] as const) {
       const spec = args.jobs[job];
-      roles[job] = new aws.iam.Role(
-        `${name}-${job}-role`,
-        { assumeRolePolicy: policyJson(assumableBy("ecs-tasks")), tags: { ...tags, job } },
+      roles[job] = ecsTaskRole(
+        { role: `${name}-${job}-role`, policy: `${name}-${job}-policy` },
+        spec.statements,
+        { ...tags, job },
         parent,
       );
-      new aws.iam.RolePolicy(
-        `${name}-${job}-policy`,
-        { role: roles[job].id, policy: policyJson(policyDocument(...spec.statements)) },
-        parent,
-      );
-      defs[job] = new aws.ecs.TaskDefinition(
+      defs[job] = fargateTask(
         `${name}-${job}-task`,
         {
           region,
           family: `rampart-${args.stack}-${job}`,
-          requiresCompatibilities: ["FARGATE"],
-          networkMode: "awsvpc",
           cpu: args.cpu,
-          memory: String(args.memoryMb),
+          memoryMb: args.memoryMb,
           executionRoleArn: execution.arn,
           taskRoleArn: roles[job].arn,
           runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" },
-          containerDefinitions: pulumi.jsonStringify([
-            {
-              name: job,
-              image: args.image,
-              essential: true,
-              command: [job, "--json"],
-              environment: [
-                { name: "RAMPART_STACK", value: args.stack },
-                { name: "AWS_REGION", value: region },
-                { name: "RAMPART_MAX_RUNTIME_MINUTES", value: String(spec.maxRuntimeMinutes) },
-              ],
-              readonlyRootFilesystem: false,
-              logConfiguration: {
-                logDriver: "awslogs",
-                options: {
-                  "awslogs-group": logs.name,
-                  "awslogs-region": region,
-                  "awslogs-stream-prefix": job,
-                },
-              },
-            },
-          ]),
+          container: {
+            name: job,
+            image: args.image,
+            essential: true,
+            command: [job, "--json"],
+            environment: [
+              { name: "RAMPART_STACK", value: args.stack },
+              { name: "AWS_REGION", value: region },
+              { name: "RAMPART_MAX_RUNTIME_MINUTES", value: String(spec.maxRuntimeMinutes) },
+            ],
+            readonlyRootFilesystem: false,
+            logConfiguration: awsLogs(logs.name, region, job),
+          },
           tags: { ...tags, job },
         },
         parent,

@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -24,6 +27,7 @@ const input = (over: Partial<CloudInitInput> = {}): CloudInitInput => ({
     drill: { schedule: "0 6 1 * *", maxRuntimeMinutes: 180 },
   },
   secretStorePath: "/etc/rampart/secrets.env",
+  alerts: { topicArn: "arn:aws:sns:eu-central-1:123456789012:alarms-topic", key: key("ALERTS") },
   keys: {
     escrow: key("ESCROW"),
     backup: key("BACKUP"),
@@ -221,5 +225,77 @@ describe("env files and units", () => {
     expect(() => renderUnit({ Unit: [["Description", "a\nExecStart=/bin/sh"]] })).toThrow(/single line/);
     for (const bad of ["$HOME", "%h", "a b", "'q'", "x;y"])
       expect(() => execLine(["/bin/echo", bad])).toThrow(/plain word/);
+  });
+});
+
+describe("job-failure alerts", () => {
+  const jobFailed = "/etc/systemd/system/rampart-job-failed@.service";
+
+  it("both job units start the alert template with their own name when they fail", () => {
+    const { file } = rendered();
+    for (const job of ["backup", "drill"]) {
+      const unit = file(`/etc/systemd/system/rampart-${job}.service`).content;
+      expect(unit).toMatch(
+        /^\[Unit\]\n(?:.*\n)*OnFailure=rampart-job-failed@%n\.service\n(?:.*\n)*\[Service\]/m,
+      );
+    }
+    const template = file(jobFailed);
+    expect(template.content).toContain("EnvironmentFile=/etc/rampart/alerts.env\n");
+    expect(template.content).toContain("ExecStart=/usr/local/sbin/rampart-job-failed %i\n");
+    expect(file("/usr/local/sbin/rampart-job-failed").permissions).toBe("0755");
+  });
+
+  it("alerts.env holds only the alerts key, the topic and the region, root-only", () => {
+    const env = rendered().file("/etc/rampart/alerts.env");
+    expect(env.permissions).toBe("0600");
+    expect(env.content).toContain("AWS_ACCESS_KEY_ID=AKIAALERTS\n");
+    expect(env.content).toContain(
+      "RAMPART_ALERT_TOPIC_ARN=arn:aws:sns:eu-central-1:123456789012:alarms-topic\n",
+    );
+    expect(env.content).toContain("AWS_REGION=eu-central-1\n");
+    expect(env.content).not.toMatch(/BACKUP|DRILL|ESCROW|UPLOADS|EMAIL|DATABASE_URL/);
+  });
+
+  it("publishes the failed unit, host and stack to the topic; credentials only by env file, never in the message", () => {
+    const script = rendered().file("/usr/local/sbin/rampart-job-failed").content;
+    const dir = mkdtempSync(join(tmpdir(), "rampart-job-failed-"));
+    const path = join(dir, "rampart-job-failed");
+    const docker = join(dir, "docker");
+    const log = join(dir, "argv");
+    writeFileSync(path, script, { mode: 0o755 });
+    // A stand-in for docker that records its argv, one argument a line.
+    writeFileSync(docker, `#!/bin/sh\nprintf '%s\\n' "$@" > ${log}\n`, { mode: 0o755 });
+    execFileSync("sh", ["-n", path]);
+    execFileSync(path, ["rampart-backup.service"], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        RAMPART_DOCKER: docker,
+        RAMPART_AWS_CLI_IMAGE: "public.ecr.aws/aws-cli/aws-cli:2.27.0",
+        AWS_REGION: "eu-central-1",
+        AWS_ACCESS_KEY_ID: "AKIAALERTS",
+        AWS_SECRET_ACCESS_KEY: "SECRET-ALERTS/abc+def=",
+        RAMPART_ALERT_TOPIC_ARN: "arn:aws:sns:eu-central-1:123456789012:alarms-topic",
+        RAMPART_STACK: "hetzner-nuremberg",
+      },
+    });
+    const argv = readFileSync(log, "utf8").split("\n");
+    rmSync(dir, { recursive: true });
+    expect(argv.slice(0, 6)).toEqual([
+      "run",
+      "--rm",
+      "--env-file=/etc/rampart/alerts.env",
+      "public.ecr.aws/aws-cli/aws-cli:2.27.0",
+      "sns",
+      "publish",
+    ]);
+    const flag = (f: string) => argv[argv.indexOf(f) + 1];
+    expect(flag("--topic-arn")).toBe("arn:aws:sns:eu-central-1:123456789012:alarms-topic");
+    expect(flag("--region")).toBe("eu-central-1");
+    expect(flag("--subject")).toBe("Rampart hetzner-nuremberg: rampart-backup.service failed");
+    expect(flag("--message")).toMatch(
+      /^Rampart hetzner-nuremberg: rampart-backup\.service failed on .+ at \d{4}-/,
+    );
+    expect(flag("--message")).toContain("journalctl -u rampart-backup.service");
+    expect(argv.join("\n")).not.toMatch(/AKIAALERTS|SECRET-ALERTS/);
   });
 });

@@ -283,10 +283,17 @@ describe("hetzner profile keeps the posture's promises", () => {
       ofType(rs, tokenOf(aws.iam.User))
         .map((u) => u.inputs.name)
         .sort(),
-    ).toEqual(["prezio-backup", "prezio-drill", "prezio-email", "prezio-luks-escrow", "prezio-uploads"]);
-    expect(ofType(rs, tokenOf(aws.iam.AccessKey))).toHaveLength(5);
+    ).toEqual([
+      "prezio-alerts",
+      "prezio-backup",
+      "prezio-drill",
+      "prezio-email",
+      "prezio-luks-escrow",
+      "prezio-uploads",
+    ]);
+    expect(ofType(rs, tokenOf(aws.iam.AccessKey))).toHaveLength(6);
     const policies = ofType(rs, tokenOf(aws.iam.UserPolicy));
-    expect(policies).toHaveLength(5);
+    expect(policies).toHaveLength(6);
     for (const p of policies) {
       const doc = policyOf(p);
       expect(doc.Version).toBe("2012-10-17");
@@ -361,6 +368,26 @@ describe("hetzner profile keeps the posture's promises", () => {
     expect(drill.filter((a) => a.startsWith("secretsmanager:") || /Delete/.test(a))).toEqual([]);
   });
 
+  it("the job-failure alerts key may only publish to the alert topic (and use its key through SNS)", () => {
+    const topicArn = "arn:aws:sns:eu-central-1:123456789012:alarms-topic";
+    const statements = allowed(policyOf(one(rs, tokenOf(aws.iam.UserPolicy), "alerts-policy")));
+    expect(statements).toEqual([
+      { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [topicArn] },
+      {
+        Sid: "EncryptViaSns",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: ["arn:aws:kms:eu-central-1:123456789012:key/data-key-key"],
+        Condition: { StringEquals: { "kms:ViaService": "sns.eu-central-1.amazonaws.com" } },
+      },
+    ]);
+    expect(one(rs, tokenOf(aws.sns.Topic)).inputs.kmsMasterKeyId).toBe(statements[1]?.Resource?.[0]);
+    const env = fileContent("/etc/rampart/alerts.env");
+    expect(env).toContain(`RAMPART_ALERT_TOPIC_ARN=${topicArn}`);
+    expect(env).toContain(`${SECRET_MARK}-alerts-key`);
+    expect(env).not.toMatch(/backup-key|drill-key|escrow-key/);
+  });
+
   it("the LUKS escrow secret: CMK-encrypted, protected recovery window, no value from Pulumi", () => {
     expect(one(rs, tokenOf(aws.secretsmanager.Secret)).inputs).toMatchObject({
       name: "prezio-luks-key",
@@ -374,7 +401,8 @@ describe("hetzner profile keeps the posture's promises", () => {
     const plain = JSON.stringify(rs.map((r) => plaintextOf(r.inputs)));
     expect(plain).not.toContain(SECRET_MARK);
     // The check above is only meaningful if the secrets did reach the server's user data.
-    expect(userDataText.match(new RegExp(SECRET_MARK, "g"))).toHaveLength(5);
+    // Five job/app keys and the job-failure alerts key.
+    expect(userDataText.match(new RegExp(SECRET_MARK, "g"))).toHaveLength(6);
     expect(inventoryJson(rs)).not.toContain(SECRET_MARK);
   });
 

@@ -32,6 +32,8 @@ export async function recordHetznerStack(
       if (r.type === tokenOf(hcloud.Volume)) return { linuxDevice: "/dev/disk/by-id/scsi-0HC_Volume_4242" };
       if (r.type === tokenOf(aws.iam.AccessKey)) return { secret: `${SECRET_MARK}-${r.name}` };
       if (r.type === tokenOf(aws.kms.Key)) return { arn: `arn:aws:kms:${region}:${ACCOUNT}:key/${r.name}` };
+      // The job-failure alert key's policy and the server's alerts.env name the topic.
+      if (r.type === tokenOf(aws.sns.Topic)) return { arn: `arn:aws:sns:${region}:${ACCOUNT}:${r.name}` };
       if (r.type === tokenOf(aws.secretsmanager.Secret))
         return { arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${String(r.inputs.name)}-AbCdEf` };
       if (r.type === tokenOf(aws.sesv2.EmailIdentity))
