@@ -11,12 +11,23 @@ type ResolvedBucket = Omit<PostureInput["buckets"]["backups"], "objectLock"> & {
 export type Posture = Omit<PostureInput, "buckets" | "regions" | "secrets"> & {
   regions: { allowed: string[]; primary: string; storage: string };
   buckets: { backups: ResolvedBucket; evidence: ResolvedBucket; uploads: ResolvedBucket | null };
-  secrets: { store: string; ageIdentity: string };
+  secrets: {
+    store: string;
+    ageIdentity: string;
+    /**
+     * Where rotation publishes the current age recipients (public keys) for the backup job, when the posture
+     * rotates the age identity (rotation.secrets[ageIdentity].kind = age-identity); otherwise null.
+     */
+    recipientsSecret: string | null;
+  };
   /** Where the jobs read and write: backups root and evidence root (store URLs). */
   stores: { backups: string; evidence: string };
   /** The stack name and file the posture came from. */
   source: { stack: string; file: string };
 };
+
+/** "-recipients", not ".recipients": GCP Secret Manager ids allow only letters, digits, '-' and '_'. */
+export const recipientsSecretName = (ageIdentity: string) => `${ageIdentity}-recipients`;
 
 const trimSlash = (u: string) => u.replace(/\/+$/, "");
 /** `file:relative/path` is relative to the project root (where Pulumi.yaml is); make it `file:///abs/path`. */
@@ -68,7 +79,14 @@ export function resolvePosture(
       evidence: bucket("evidence"),
       uploads: uploads ? { ...uploads, objectLock: uploads.objectLock ?? null } : null,
     },
-    secrets: { ...p.secrets, store: absolutize(secretsStore, root) },
+    secrets: {
+      ...p.secrets,
+      store: absolutize(secretsStore, root),
+      recipientsSecret:
+        p.rotation.secrets[p.secrets.ageIdentity]?.kind === "age-identity"
+          ? recipientsSecretName(p.secrets.ageIdentity)
+          : null,
+    },
     stores: { backups: backupsStore, evidence: evidenceStore },
     source,
   });

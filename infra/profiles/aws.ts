@@ -113,7 +113,8 @@ export function aws(posture: Posture): Record<string, pulumi.Input<unknown>> {
     backupsArn: backups.arn,
     evidenceArn: evidence.arn,
     keyArn: dataKey.arn,
-    backupSecrets: sentry ? [sentry] : [],
+    // The backup job reads the published age recipients (public keys), never the identity.
+    backupSecrets: [sentry ?? [], secretArn(posture.secrets.recipientsSecret) ?? []].flat(),
     // The backup job logs in with IAM auth as rampart_backup: no password to hold.
     dbConnectArn: pulumi.interpolate`arn:aws:rds-db:${region}:${accountId}:dbuser:${db.instance.resourceId}/rampart_backup`,
     drillSecrets: [secretArn(posture.secrets.ageIdentity) ?? [], sentry ?? []].flat(),

@@ -15,12 +15,19 @@ import { standardLabels } from "../lib/labels.ts";
 import { resourceName } from "../lib/naming.ts";
 import { requireAllowedLocation } from "../lib/regions.ts";
 
-/** Every secret the stack holds: rotated ones with their interval, plus the age identity and Sentry DSN. */
+/**
+ * Every secret the stack holds: rotated ones with their interval, plus the age identity, the published
+ * age recipients (public; when the identity is rotated) and the Sentry DSN.
+ */
 export function secretSpecs(posture: Posture): SecretSpec[] {
   const specs = new Map<string, SecretSpec>();
   for (const [name, s] of Object.entries(posture.rotation.secrets))
     specs.set(name, { name, rotationDays: s.intervalDays });
-  for (const name of [posture.secrets.ageIdentity, posture.monitoring.sentryDsnSecret])
+  for (const name of [
+    posture.secrets.ageIdentity,
+    posture.secrets.recipientsSecret,
+    posture.monitoring.sentryDsnSecret,
+  ])
     if (name && !specs.has(name)) specs.set(name, { name });
   return [...specs.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -117,8 +124,10 @@ export function gcp_(posture: Posture): Record<string, pulumi.Input<unknown>> {
     maxRuntimeMinutes: { backup: posture.backups.maxRuntimeMinutes, drill: posture.drills.maxRuntimeMinutes },
     buckets: { backups: backups.name, evidence: evidence.name },
     ageIdentitySecret: secrets.secret(posture.secrets.ageIdentity).id,
+    // Both jobs read these; never the age identity, which only the drill reads.
     sharedSecrets: [
       ...(sentry ? [secrets.secret(sentry).id] : []),
+      ...(posture.secrets.recipientsSecret ? [secrets.secret(posture.secrets.recipientsSecret).id] : []),
       ...(pgPassword ? [secrets.secret(pgPassword[0]).id] : []),
     ],
     database: {

@@ -15,9 +15,10 @@ export interface SecretSetArgs {
   tags?: Record<string, string>;
 }
 
-/** Every secret a posture names, once: rotated secrets, the age identity, the Sentry DSN. */
+/** Every secret a posture names, once: rotated secrets, the age identity (and its published recipients), the Sentry DSN. */
 export function secretNames(p: Posture): string[] {
   const names = [...Object.keys(p.rotation.secrets), p.secrets.ageIdentity];
+  if (p.secrets.recipientsSecret) names.push(p.secrets.recipientsSecret);
   if (p.monitoring.sentryDsnSecret) names.push(p.monitoring.sentryDsnSecret);
   return [...new Set(names)].sort();
 }

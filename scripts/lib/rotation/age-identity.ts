@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import type { Posture } from "../../../posture/index.ts";
-import { longestRetentionDays } from "../../../posture/index.ts";
+import { longestRetentionDays, recipientsSecretName } from "../../../posture/index.ts";
 import type { RotatedSecret } from "../../../posture/schema/rotation.ts";
 import { decryptStream, encryptStream, generateIdentity, identityToRecipient } from "../age.ts";
 import { readCatalog } from "../backup/catalog.ts";
@@ -17,8 +17,7 @@ const DAY = 86_400_000;
 const MARGIN_MS = DAY;
 
 /** The public recipient list new backups must encrypt to, published next to the identity secret. */
-// "-recipients", not ".recipients": GCP Secret Manager ids allow only letters, digits, '-' and '_'.
-export const recipientsName = (identityName: string) => `${identityName}-recipients`;
+export const recipientsName = recipientsSecretName;
 
 /**
  * The recipients `rampart backup` encrypts to: posture.backups.recipients plus the rotated recipients

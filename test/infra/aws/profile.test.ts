@@ -234,6 +234,14 @@ describe("aws profile", () => {
     });
   });
 
+  it("holds the rotated age identity's published recipients as their own secret, apart from the identity", () => {
+    const names = ofType(rs, tokenOf(aws.secretsmanager.Secret)).map((x) => x.inputs.name);
+    expect(posture.secrets.recipientsSecret).toBe(`${posture.secrets.ageIdentity}-recipients`);
+    expect(names).toEqual(
+      expect.arrayContaining([posture.secrets.ageIdentity, posture.secrets.recipientsSecret]),
+    );
+  });
+
   it("KMS keys rotate; schedules follow the posture; alarms reach the posture's emails; trail is validated and encrypted", () => {
     for (const k of ofType(rs, tokenOf(aws.kms.Key)))
       expect(k.inputs).toMatchObject({ enableKeyRotation: true, rotationPeriodInDays: 90 });

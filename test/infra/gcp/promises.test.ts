@@ -140,6 +140,14 @@ describe.each(["gcp-zurich", "gcp-mumbai"])("GCP stack %s keeps the posture's pr
     const ageId = `secrets-${posture.secrets.ageIdentity}-id`;
     const holders = secretGrants.filter((g) => g.inputs.secretId === ageId).map((g) => g.inputs.member);
     expect(holders).toEqual([expect.stringContaining("-drill@")]);
+    // A rotated identity's public recipients: the backup job must read them to encrypt to the new key.
+    const published = posture.secrets.recipientsSecret;
+    if (published) {
+      const readers = secretGrants
+        .filter((g) => g.inputs.secretId === `secrets-${published}-id`)
+        .map((g) => g.inputs.member);
+      expect(readers).toEqual(expect.arrayContaining([expect.stringContaining("-backup@")]));
+    }
   });
 
   it("schedules the backup and drill jobs on the posture's cron", () => {
