@@ -1,4 +1,4 @@
-// The Rampart CrossGuard pack: `pulumi preview --policy-pack infra/policy` (docs/policy.md).
+// The Rampart CrossGuard pack: `pulumi preview --policy-pack infra/policy` (README.md, "Claims enforced").
 import { PolicyPack } from "@pulumi/policy";
 import { toPolicy } from "./pack.ts";
 import { postureForUrn } from "./posture-for-stack.ts";

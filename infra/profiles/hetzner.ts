@@ -89,7 +89,7 @@ export function hetzner(posture: Posture): Record<string, pulumi.Input<unknown>>
     drillSecrets: [],
   };
   // Alerts: one encrypted topic with the posture's emails; outside checks of the edge domain, their
-  // alarms in us-east-1 forwarded to it (the residency exception of the AWS profile, docs/infra-aws.md).
+  // alarms in us-east-1 forwarded to it (the residency exception of the AWS profile, README.md, "AWS profile").
   const topicArn = alertTopic("alarms", {
     region: storage,
     emails: posture.monitoring.alertEmails,

@@ -12,7 +12,7 @@ export interface SesDomainArgs {
 
 /**
  * The SES domain identity with Easy DKIM (2048-bit). Its ARN is what the email key may send as; the
- * three DKIM CNAMEs (`<token>._domainkey`) go into DNS, see docs/infra-hetzner.md.
+ * three DKIM CNAMEs (`<token>._domainkey`) go into DNS, see README.md ("Self-hosted profile").
  */
 export class SesDomain extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;

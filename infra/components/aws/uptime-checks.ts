@@ -6,7 +6,7 @@ import { allow, assumableBy, policyDocument, policyJson } from "../../lib/iam.ts
  * Route 53 publishes health-check metrics only in us-east-1, so the alarms on them must live there.
  * This is the one exception to region pinning in the AWS profile: the health checks are global control
  * plane, and the alarms and the forwarding rule hold no customer data (a health-check id and an alarm
- * state). infra/policy/rules/residency.ts recognises exactly these shapes; docs/infra-aws.md explains it.
+ * state). infra/policy/rules/residency.ts recognises exactly these shapes; README.md ("AWS profile") explains it.
  */
 export const ROUTE53_METRICS_REGION = "us-east-1";
 
