@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../scripts/lib/net.ts";
 import { startPostgres } from "../scripts/lib/pg-cluster.ts";
-import { writeStack } from "../test/integration/backup-support.ts";
+import { writeStack } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { type Timed, timed } from "./lib/timed.ts";
 
@@ -74,10 +74,10 @@ try {
       PGDATABASE: db,
     };
     const file = join(dir, `${db}.dump`);
-    const stack = await writeStack(dir, `bench${size}`, {
-      store: `s3://${bucket}/pg`,
-      recipients: [RECIPIENT],
-    });
+    const stack = writeStack(dir, `bench${size}`, {
+      "backups.store": `s3://${bucket}/pg`,
+      "backups.recipients": [RECIPIENT],
+    }).file;
 
     process.stderr.write("limit ...\n");
     const limit = await timed(`${pgDump} -Fc -Z0 > /dev/null`, runEnv);

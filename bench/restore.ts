@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../scripts/lib/net.ts";
 import { startPostgres } from "../scripts/lib/pg-cluster.ts";
-import { writeTestStack } from "../test/integration/restore-stack.ts";
+import { writeStackWithIdentity } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { type Timed, timed } from "./lib/timed.ts";
 
@@ -73,10 +73,10 @@ try {
     const dbBytes = await generateDatabase(cluster.urlFor(db), size);
     const bucket = `bench-restore-${size}`;
     await timed(`aws s3 mb s3://${bucket}`, env);
-    const stack = await writeTestStack(dir, {
-      backupsStore: `s3://${bucket}/pg`,
-      verify: [],
-      rtoMinutes: 600,
+    const stack = writeStackWithIdentity(dir, {
+      "backups.store": `s3://${bucket}/pg`,
+      "drills.verify": [],
+      "drills.rtoMinutes": 600,
     });
     const dbEnv = { ...env, DATABASE_URL: cluster.urlFor(db), PGDATABASE: db };
     process.stderr.write("rampart backup (setup) ...\n");

@@ -3,11 +3,9 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Duplex, Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Duplex } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,30 +16,21 @@ import {
   readIdentityFile,
 } from "../../scripts/lib/age.ts";
 import { compressStream } from "../../scripts/lib/compress.ts";
+import { ageKeyPair } from "../support/age.ts";
+import { pipeThrough } from "../support/streams.ts";
+import { tempDir } from "../support/temp.ts";
 
 const run = promisify(execFile);
 const opts = { maxBuffer: 64 * 1024 * 1024, encoding: "buffer" as const };
 
-async function through(data: Buffer, ...stages: Duplex[]): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      out.push(chunk);
-      callback();
-    },
-  });
-  await pipeline([Readable.from([data]), ...stages, sink]);
-  return Buffer.concat(out);
-}
+const through = (data: Buffer, ...stages: Duplex[]) => pipeThrough([data], ...stages);
 
 let dir: string;
 let cliKey: string;
 let cliRecipient: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rampart-age-interop-"));
-  cliKey = join(dir, "cli-key.txt");
-  await run("age-keygen", ["-o", cliKey]);
-  cliRecipient = (await run("age-keygen", ["-y", cliKey])).stdout.trim();
+  dir = await tempDir("rampart-age-interop-");
+  ({ keyFile: cliKey, recipient: cliRecipient } = await ageKeyPair(dir));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

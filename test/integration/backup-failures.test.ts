@@ -2,17 +2,21 @@
 // keeps failing both exit 1 with no manifest, no object and no incomplete multipart upload; S3 hiccups
 // are retried through.
 
-import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { ageKeyPair } from "../support/age.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { faultProxy } from "../support/fault-proxy.ts";
 import {
+  createS3Bucket,
   createTempDatabase,
   s3Client,
   s3Endpoint,
   type TempDatabase,
-  uniqueName,
 } from "../support/services.ts";
-import { ageKeyPair, faultProxy, jsonResult, runCli, tempDir, writeStack } from "./backup-support.ts";
+import { writeStack } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
 let dir: string;
 let recipient: string;
@@ -40,15 +44,14 @@ async function bucketState(bucket: string) {
 }
 
 async function s3Stack(name: string): Promise<{ bucket: string; stack: string }> {
-  const bucket = uniqueName(name);
-  await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
+  const bucket = await createS3Bucket(name);
   // No compression: the dump's size reaches S3 as is, so it takes several multipart parts.
-  const stack = await writeStack(dir, name, {
-    store: `s3://${bucket}/pg`,
-    recipients: [recipient],
-    compression: { algorithm: "none" },
+  const { file } = writeStack(dir, name, {
+    "backups.store": `s3://${bucket}/pg`,
+    "backups.recipients": [recipient],
+    "backups.compression": { algorithm: "none" },
   });
-  return { bucket, stack };
+  return { bucket, stack: file };
 }
 
 describe("failures leave nothing behind", () => {
@@ -72,8 +75,10 @@ describe("failures leave nothing behind", () => {
       const run = runCli(
         ["backup", "--stack", stack, "--json"],
         { DATABASE_URL: db.url, AWS_ENDPOINT_URL_S3: proxy.endpoint },
-        (line) => {
-          if (line.includes('"stage":"dump"')) pid = (JSON.parse(line) as { pid: number }).pid;
+        {
+          onStderrLine: (line) => {
+            if (line.includes('"stage":"dump"')) pid = (JSON.parse(line) as { pid: number }).pid;
+          },
         },
       );
       await firstPart;

@@ -5,18 +5,15 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Manifest } from "../../scripts/lib/manifest.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
-import {
-  createTempDatabase,
-  s3Client,
-  s3Endpoint,
-  type TempDatabase,
-  uniqueName,
-} from "../support/services.ts";
-import { ageKeyPair, jsonResult, ROOT, runCli, tableCounts, tempDir, writeStack } from "./backup-support.ts";
+import { ageKeyPair } from "../support/age.ts";
+import { jsonResult, ROOT, runCli } from "../support/cli.ts";
+import { tableCounts } from "../support/db.ts";
+import { createS3Bucket, createTempDatabase, s3Endpoint, type TempDatabase } from "../support/services.ts";
+import { writeStack } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
 const execFileP = promisify(execFile);
 const dbs: TempDatabase[] = [];
@@ -43,10 +40,11 @@ beforeAll(async () => {
 it("restores a rampart backup with the stock-tools commands from BACKUP.md", async () => {
   const dir = await tempDir("rampart-interop-");
   const key = await ageKeyPair(dir);
-  const bucket = uniqueName("interop");
-  await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
-  const store = `s3://${bucket}/postgres`;
-  const stack = await writeStack(dir, "interop", { store, recipients: [key.recipient] });
+  const store = `s3://${await createS3Bucket("interop")}/postgres`;
+  const stack = writeStack(dir, "interop", {
+    "backups.store": store,
+    "backups.recipients": [key.recipient],
+  }).file;
   const run = await runCli(["backup", "--stack", stack, "--json"], {
     DATABASE_URL: source.url,
     AWS_ENDPOINT_URL_S3: s3Endpoint(),

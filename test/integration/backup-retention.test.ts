@@ -2,15 +2,17 @@
 // other objects (so the listing takes several pages), with one backup under S3 object lock.
 
 import { createHash } from "node:crypto";
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dumpKey, type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
-import { s3Client, s3Endpoint, uniqueName } from "../support/services.ts";
-import { jsonResult, runCli, tempDir, writeStack } from "./backup-support.ts";
+import { DEMO_RECIPIENT } from "../support/age.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { createS3Bucket, s3Client, s3Endpoint } from "../support/services.ts";
+import { writeStack } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const RECIPIENT = "age1754s09rf3d02vzfc33qc5hlj7hd50t3rlvyw53pruu7j0msdtg7qaw05y7";
 const PREFIX = "pg/";
 
 function manifestAt(time: Date, n: number): Manifest {
@@ -34,7 +36,10 @@ function manifestAt(time: Date, n: number): Manifest {
     storedBytes: 7,
     sha256: createHash("sha256").update("payload").digest("hex"),
     compression: { algorithm: "zstd", level: 3 },
-    encryption: { format: "age-v1", recipients: [{ recipient: RECIPIENT, fingerprint: "0000000000000000" }] },
+    encryption: {
+      format: "age-v1",
+      recipients: [{ recipient: DEMO_RECIPIENT, fingerprint: "0000000000000000" }],
+    },
     tables: { "public.invoices": n },
     tool: { name: "rampart", version: "0.1.0" },
   };
@@ -72,8 +77,7 @@ async function keys(): Promise<string[]> {
 
 beforeAll(async () => {
   const s3 = s3Client();
-  bucket = uniqueName("retention");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  bucket = await createS3Bucket("retention", { ObjectLockEnabledForBucket: true });
   const put = (Key: string, Body: string, lock = false) =>
     s3.send(
       new PutObjectCommand({
@@ -95,11 +99,11 @@ beforeAll(async () => {
     ]),
   );
   const dir = await tempDir("rampart-retention-");
-  stack = await writeStack(dir, "retention", {
-    store: `s3://${bucket}/pg`,
-    recipients: [RECIPIENT],
-    retention: { keepAllHours: 48, daily: 30, weekly: 0, monthly: 12 },
-  });
+  stack = writeStack(dir, "retention", {
+    "backups.store": `s3://${bucket}/pg`,
+    "backups.recipients": [DEMO_RECIPIENT],
+    "backups.retention": { keepAllHours: 48, daily: 30, weekly: 0, monthly: 12 },
+  }).file;
 });
 
 type PruneOut = {

@@ -2,57 +2,33 @@
 // standing in for sentry.io: in_progress then ok/error with the posture's monitor config; errors scrubbed.
 
 import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { ageKeyPair } from "../support/age.ts";
+import { runCli } from "../support/cli.ts";
+import { type SentryReceiver, startSentryReceiver } from "../support/sentry-receiver.ts";
 import { createTempDatabase, pgBin, type TempDatabase } from "../support/services.ts";
-import { ageKeyPair, runCli, tempDir, writeStack } from "./backup-support.ts";
+import { writeStack } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
-type Item = { header: { type: string }; payload: Record<string, unknown> };
-
-let server: Server;
+let sentry: SentryReceiver;
 let dsn: string;
-let raw: string[] = [];
 let dir: string;
 let recipient: string;
 let db: TempDatabase;
 
-/** Envelope = header line, then (item header line, payload line) pairs. */
-const items = (): Item[] =>
-  raw.flatMap((body) => {
-    const lines = body.split("\n").filter((l) => l.trim() !== "");
-    const out: Item[] = [];
-    for (let i = 1; i + 1 < lines.length; i += 2)
-      out.push({ header: JSON.parse(lines[i] as string), payload: JSON.parse(lines[i + 1] as string) });
-    return out;
-  });
-const checkIns = () =>
-  items()
-    .filter((i) => i.header.type === "check_in")
-    .map((i) => i.payload);
-const events = () =>
-  items()
-    .filter((i) => i.header.type === "event")
-    .map((i) => i.payload);
+const checkIns = () => sentry.checkIns();
+const events = () => sentry.events();
+/** <dir>/Pulumi.<name>.yaml backing up to file://<dir>/<store>. */
+const stackFor = (name: string, store: string) =>
+  writeStack(dir, name, { "backups.store": `file://${join(dir, store)}`, "backups.recipients": [recipient] })
+    .file;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      raw.push((req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body).toString("utf8"));
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  if (!addr || typeof addr === "string") throw new Error("no port");
-  dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${addr.port}/42`;
+  sentry = await startSentryReceiver();
+  dsn = sentry.dsn;
   dir = await tempDir("rampart-sentry-");
   recipient = (await ageKeyPair(dir)).recipient;
   db = await createTempDatabase("backup_sentry");
@@ -60,10 +36,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db?.drop();
-  await new Promise((r) => server?.close(r));
+  await sentry?.close();
 });
 beforeEach(() => {
-  raw = [];
+  sentry.clear();
 });
 
 const monitorConfig = {
@@ -75,10 +51,7 @@ const monitorConfig = {
 
 describe("Sentry Crons", () => {
   it("checks in in_progress, then ok, with the posture's schedule, margin and max runtime", async () => {
-    const stack = await writeStack(dir, "sentry-ok", {
-      store: `file://${join(dir, "ok")}`,
-      recipients: [recipient],
-    });
+    const stack = stackFor("sentry-ok", "ok");
     const run = await runCli(["backup", "--stack", stack], { DATABASE_URL: db.url, SENTRY_DSN: dsn });
     expect(run.code, run.stderr).toBe(0);
     const [start, end, ...rest] = checkIns();
@@ -110,10 +83,7 @@ describe("Sentry Crons", () => {
     await chmod(join(bin, "pg_dump"), 0o755);
     const url = new URL(db.url);
     url.password = password;
-    const stack = await writeStack(dir, "sentry-err", {
-      store: `file://${join(dir, "err")}`,
-      recipients: [recipient],
-    });
+    const stack = stackFor("sentry-err", "err");
     const run = await runCli(["backup", "--stack", stack], {
       DATABASE_URL: url.toString(),
       SENTRY_DSN: dsn,
@@ -128,7 +98,7 @@ describe("Sentry Crons", () => {
     const exception = JSON.stringify(event?.exception);
     expect(exception).toMatch(/pg_dump exited with code 1/);
     expect(exception).toMatch(/REDACTED/);
-    for (const body of raw) expect(body).not.toContain(password);
+    for (const body of sentry.bodies) expect(body).not.toContain(password);
     expect(run.stderr).not.toContain(password);
   });
 
@@ -137,10 +107,7 @@ describe("Sentry Crons", () => {
     await holder.connect();
     try {
       await holder.query("select pg_advisory_lock($1, 1)", [0x52414d50]);
-      const stack = await writeStack(dir, "sentry-skip", {
-        store: `file://${join(dir, "skip")}`,
-        recipients: [recipient],
-      });
+      const stack = stackFor("sentry-skip", "skip");
       const run = await runCli(["backup", "--stack", stack], { DATABASE_URL: db.url, SENTRY_DSN: dsn });
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/another backup is running/);

@@ -7,7 +7,6 @@ import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HashTap } from "../../scripts/lib/hash.ts";
@@ -15,25 +14,20 @@ import type { Manifest } from "../../scripts/lib/manifest.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
 import { openStore } from "../../scripts/lib/store/index.ts";
+import { ageKeyPair } from "../support/age.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { sql, tableCounts } from "../support/db.ts";
+import { faultProxy } from "../support/fault-proxy.ts";
 import {
+  createGcsBucket,
+  createS3Bucket,
   createTempDatabase,
-  gcsClient,
   gcsEndpoint,
-  s3Client,
   s3Endpoint,
   type TempDatabase,
-  uniqueName,
 } from "../support/services.ts";
-import {
-  ageKeyPair,
-  faultProxy,
-  jsonResult,
-  runCli,
-  sql,
-  tableCounts,
-  tempDir,
-  writeStack,
-} from "./backup-support.ts";
+import { type PostureEdits, writeStack } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
 const execFileP = promisify(execFile);
 type Ok = { status: "ok"; id: string; object: string; manifest: Manifest };
@@ -54,6 +48,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const db of [source, ...cleanup]) await db?.drop();
 });
+
+/** <dir>/Pulumi.<name>.yaml backing up to `store`, encrypted to the test's key. */
+const stackFor = (name: string, store: string, more: PostureEdits = {}) =>
+  writeStack(dir, name, { "backups.store": store, "backups.recipients": [key.recipient], ...more }).file;
 
 const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({
   DATABASE_URL: source.url,
@@ -86,27 +84,13 @@ async function restoreWithStockTools(storeUrl: string, m: Manifest): Promise<Rec
 describe("rampart backup round trip", () => {
   const stores: [string, () => Promise<string>][] = [
     ["file", async () => `file://${join(dir, "store")}`],
-    [
-      "s3",
-      async () => {
-        const bucket = uniqueName("rt");
-        await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
-        return `s3://${bucket}/postgres`;
-      },
-    ],
-    [
-      "gs",
-      async () => {
-        const bucket = uniqueName("rt");
-        await gcsClient().createBucket(bucket);
-        return `gs://${bucket}/postgres`;
-      },
-    ],
+    ["s3", async () => `s3://${await createS3Bucket("rt")}/postgres`],
+    ["gs", async () => `gs://${await createGcsBucket("rt")}/postgres`],
   ];
   for (const [name, makeStore] of stores) {
     it(`stores, lists and restores with stock tools via ${name}://`, async () => {
       const storeUrl = await makeStore();
-      const stack = await writeStack(dir, `rt-${name}`, { store: storeUrl, recipients: [key.recipient] });
+      const stack = stackFor(`rt-${name}`, storeUrl);
       const run = await runCli(["backup", "--stack", stack, "--json"], cliEnv());
       expect(run.stderr).not.toMatch(/"level":"error"/);
       expect(run.code).toBe(0);
@@ -150,7 +134,7 @@ describe("consistency", () => {
     // Let some rows land before the snapshot, so the count is neither 0 nor the final value by accident.
     while (inserted < 50) await new Promise((r) => setImmediate(r));
     const storeUrl = `file://${join(dir, "busy")}`;
-    const stack = await writeStack(dir, "busy", { store: storeUrl, recipients: [key.recipient] });
+    const stack = stackFor("busy", storeUrl);
     const run = await runCli(["backup", "--stack", stack, "--json"], cliEnv({ DATABASE_URL: db.url }));
     const atEnd = inserted;
     await new Promise((r) => setImmediate(r));
@@ -181,7 +165,7 @@ describe("refusals", () => {
     );
     await chmod(join(bin, "pg_dump"), 0o755);
     const storeUrl = `file://${join(dir, "old")}`;
-    const stack = await writeStack(dir, "old", { store: storeUrl, recipients: [key.recipient] });
+    const stack = stackFor("old", storeUrl);
     const run = await runCli(["backup", "--stack", stack], cliEnv({ RAMPART_PG_BIN: bin }));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/pg_dump 14\.11 .* is older than the server \(PostgreSQL 15/);
@@ -194,11 +178,7 @@ describe("refusals", () => {
     const empty = await createTempDatabase("backup_empty");
     cleanup.push(empty);
     const storeUrl = `file://${join(dir, "small")}`;
-    const stack = await writeStack(dir, "small", {
-      store: storeUrl,
-      recipients: [key.recipient],
-      minDumpBytes: 1_000_000,
-    });
+    const stack = stackFor("small", storeUrl, { "backups.minDumpBytes": 1_000_000 });
     const run = await runCli(["backup", "--stack", stack], cliEnv({ DATABASE_URL: empty.url }));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/implausibly small/);
@@ -211,29 +191,27 @@ describe("overlap and secrets", () => {
     const password = "Sup3r-S3cret-pw-0451";
     const url = new URL(source.url);
     url.password = password;
-    const bucket = uniqueName("overlap");
-    await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
+    const bucket = await createS3Bucket("overlap");
     let release = () => {};
     const held = new Promise<void>((r) => {
       release = r;
     });
     const proxy = await faultProxy(s3Endpoint(), (req) => (req.method === "PUT" ? held : "pass"));
     try {
-      const stack = await writeStack(dir, "overlap", {
-        store: `s3://${bucket}/pg`,
-        recipients: [key.recipient],
-      });
+      const stack = stackFor("overlap", `s3://${bucket}/pg`);
       const env = cliEnv({ DATABASE_URL: url.toString(), AWS_ENDPOINT_URL_S3: proxy.endpoint });
       let dumpPid: number | undefined;
       let onDump = () => {};
       const dumping = new Promise<void>((r) => {
         onDump = r;
       });
-      const first = runCli(["backup", "--stack", stack, "--json"], env, (line) => {
-        if (line.includes('"stage":"dump"')) {
-          dumpPid = (JSON.parse(line) as { pid: number }).pid;
-          onDump();
-        }
+      const first = runCli(["backup", "--stack", stack, "--json"], env, {
+        onStderrLine: (line) => {
+          if (line.includes('"stage":"dump"')) {
+            dumpPid = (JSON.parse(line) as { pid: number }).pid;
+            onDump();
+          }
+        },
       });
       await dumping;
       // While the first run is held mid-upload: argv of every process, pg_dump's included.
@@ -264,10 +242,7 @@ describe("overlap and secrets", () => {
 
   it("keeps the password out of a failure's message", async () => {
     const password = "An0ther-S3cret-pw-77";
-    const stack = await writeStack(dir, "badconn", {
-      store: `file://${join(dir, "badconn")}`,
-      recipients: [key.recipient],
-    });
+    const stack = stackFor("badconn", `file://${join(dir, "badconn")}`);
     const run = await runCli(["backup", "--stack", stack], {
       DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:1/nowhere`,
     });

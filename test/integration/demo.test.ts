@@ -1,33 +1,21 @@
 // `make demo` end to end (node scripts/demo.ts), pointed at a throwaway copy of the local stack so the
 // repository's .rampart/ is left alone. Run twice: the demo must be re-runnable and clean up its server.
-import { spawn } from "node:child_process";
 import { access, readFile, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
-import { tempDir } from "./backup-support.ts";
-import { type TestStack, writeTestStack } from "./restore-stack.ts";
+import { runScript } from "../support/cli.ts";
+import { type TestStack, writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 let dir: string | undefined;
 
-function demo(stack: TestStack): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, RAMPART_STACK: stack.file };
-    delete env.DATABASE_URL;
-    delete env.RAMPART_AGE_IDENTITY_FILE;
-    const child = spawn(process.execPath, [join(ROOT, "scripts/demo.ts")], { cwd: ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once("close", (code) => done({ code, stdout, stderr }));
+/** `make demo` on `stack`, with nothing of the caller's database or identity in its environment. */
+const demo = (stack: TestStack) =>
+  runScript("scripts/demo.ts", [], {
+    RAMPART_STACK: stack.file,
+    DATABASE_URL: undefined,
+    RAMPART_AGE_IDENTITY_FILE: undefined,
   });
-}
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -36,7 +24,7 @@ afterAll(async () => {
 describe("make demo", () => {
   it("loads the sample database, backs it up, drills it, prints the report — twice, cleaning up its server", async () => {
     dir = await tempDir("rampart-demo-");
-    const stack = await writeTestStack(dir);
+    const stack = writeStackWithIdentity(dir);
     for (const run of [1, 2]) {
       const { code, stdout, stderr } = await demo(stack);
       expect(code, `${stdout}\n${stderr}`).toBe(0);

@@ -1,31 +1,27 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPosture } from "../../posture/index.ts";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { runDrill } from "../../scripts/lib/drill/run.ts";
 import { databaseExists } from "../../scripts/lib/drill/scratch.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import type { Manifest } from "../../scripts/lib/manifest.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { sql } from "../support/db.ts";
+import { silentLog } from "../support/log.ts";
 import { createTempDatabase, pgUrl, type TempDatabase } from "../support/services.ts";
+import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 import { stockBackup } from "./restore-fixture.ts";
-import { type TestStack, writeTestStack } from "./restore-stack.ts";
 
-const execFileP = promisify(execFile);
-const CLI = fileURLToPath(new URL("../../scripts/cli.ts", import.meta.url));
-const log = createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream, json: true });
+const log = silentLog();
 
 let dir: string;
-let stack: TestStack;
+let stack: IdentityStack;
 let store: FileStore;
 let source: TempDatabase;
 let good: Manifest;
@@ -44,8 +40,8 @@ const drill = async (backup: string, stackFile = stack.file) =>
   });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rampart-drill-test-"));
-  stack = await writeTestStack(dir);
+  dir = await tempDir("rampart-drill-test-");
+  stack = writeStackWithIdentity(dir);
   store = new FileStore(stack.storeUrl);
   source = await createTempDatabase("rampart_drill_src");
   await loadSampleDatabase(source.url);
@@ -60,12 +56,18 @@ afterAll(async () => {
 
 describe("rampart drill", () => {
   it("passes on a good backup: tables, counts, amcheck, posture checks, objectives — and leaves evidence", async () => {
-    const { stdout } = await execFileP(
-      process.execPath,
-      [CLI, "drill", "--stack", stack.file, "--backup", good.id, "--target", pgUrl(), "--json"],
-      { env: { ...process.env, RAMPART_AGE_IDENTITY_FILE: stack.identityFile } },
+    const run = await runCli(
+      ["drill", "--stack", stack.file, "--backup", good.id, "--target", pgUrl(), "--json"],
+      { RAMPART_AGE_IDENTITY_FILE: stack.identityFile },
     );
-    const record = JSON.parse(stdout);
+    const record = jsonResult<{
+      drillId: string;
+      scratchDatabase: string;
+      checks: { kind: string; ok: boolean }[];
+      rto: { met: boolean };
+      rpo: { met: boolean };
+      reportUrls: { html: string; markdown: string };
+    }>(run);
     expect(record).toMatchObject({ outcome: "passed", failure: null, scratchDropped: true });
     expect(record.checks.map((c: { kind: string; ok: boolean }) => [c.kind, c.ok])).toEqual([
       ["tables", true],
@@ -82,15 +84,8 @@ describe("rampart drill", () => {
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(await readFile(fileURLToPath(record.reportUrls.markdown), "utf8")).toContain(`Backup: ${good.id}`);
 
-    const history = await execFileP(process.execPath, [
-      CLI,
-      "drill",
-      "history",
-      "--stack",
-      stack.file,
-      "--json",
-    ]);
-    const drills = JSON.parse(history.stdout) as { drillId: string; outcome: string }[];
+    const history = await runCli(["drill", "history", "--stack", stack.file, "--json"]);
+    const drills = jsonResult<{ drillId: string; outcome: string }[]>(history);
     expect(drills.at(-1)).toMatchObject({ drillId: record.drillId, outcome: "passed" });
   });
 
@@ -108,10 +103,7 @@ describe("rampart drill", () => {
   });
 
   it("fails when a backed-up table is missing, or a posture check fails", async () => {
-    const client = new pg.Client({ connectionString: source.url });
-    await client.connect();
-    await client.query("update invoices set total_cents = -1 where id = 1");
-    await client.end();
+    await sql(source.url, "update invoices set total_cents = -1 where id = 1");
     const tables = { ...(await stockBackup(store, source.url)).tables, "public.refunds": 3 };
     const broken = await stockBackup(store, source.url, { tables });
     const { record } = await drill(broken.id);
@@ -133,12 +125,10 @@ describe("rampart drill", () => {
   });
 
   it("a failing drill exits 1 and is listed in the history as failed", async () => {
-    const env = { ...process.env, RAMPART_AGE_IDENTITY_FILE: stack.identityFile };
-    const failed = await execFileP(
-      process.execPath,
-      [CLI, "drill", "--stack", stack.file, "--target", pgUrl(), "--backup", "20200101T000000Z-nope-0000"],
-      { env },
-    ).catch((e: { code: number; stdout: string }) => e);
+    const failed = await runCli(
+      ["drill", "--stack", stack.file, "--target", pgUrl(), "--backup", "20200101T000000Z-nope-0000"],
+      { RAMPART_AGE_IDENTITY_FILE: stack.identityFile },
+    );
     expect(failed).toMatchObject({ code: 1 });
     const events = await (await EvidenceLog.open(stack.evidenceUrl)).list("drills");
     expect(events.at(-1)).toMatchObject({ outcome: "failed", backup: null });

@@ -1,23 +1,23 @@
 // A database full of the objects restores get wrong: it must come back exactly — same schema, same data,
 // same sequence positions, same large objects — as pg_dump sees it on both sides.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
+import { pgEnv, sql, tableChecksums } from "../support/db.ts";
+import { silentLog } from "../support/log.ts";
 import { createTempDatabase, type TempDatabase } from "../support/services.ts";
-import { stockBackup, tableChecksums } from "./restore-fixture.ts";
-import { writeTestStack } from "./restore-stack.ts";
+import { writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
+import { stockBackup } from "./restore-fixture.ts";
 
 const execFileP = promisify(execFile);
-const log = createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream, json: true });
+const log = silentLog();
 
 const HARD_SCHEMA = `
 CREATE EXTENSION citext;
@@ -78,15 +78,8 @@ let target: TempDatabase;
 
 /** Plain pg_dump of everything (schema, data, sequences, large objects), minus per-run \restrict tokens. */
 async function dumpText(url: string): Promise<string> {
-  const u = new URL(url);
   const { stdout } = await execFileP("pg_dump", ["--no-owner", "--format=plain"], {
-    env: {
-      ...process.env,
-      PGHOST: u.hostname,
-      PGPORT: u.port,
-      PGUSER: u.username,
-      PGDATABASE: u.pathname.slice(1),
-    },
+    env: { ...process.env, ...pgEnv(url) },
     maxBuffer: 256 * 1024 * 1024,
   });
   return stdout
@@ -96,13 +89,10 @@ async function dumpText(url: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rampart-hard-"));
+  dir = await tempDir("rampart-hard-");
   source = await createTempDatabase("restore_hard_src");
   target = await createTempDatabase("restore_hard_dst");
-  const client = new pg.Client({ connectionString: source.url });
-  await client.connect();
-  await client.query(HARD_SCHEMA);
-  await client.end();
+  await sql(source.url, HARD_SCHEMA);
 });
 afterAll(async () => {
   await source?.drop();
@@ -112,7 +102,7 @@ afterAll(async () => {
 
 describe("restore of hard objects", () => {
   it("brings back extensions, enums, domains, partitions, generated columns, sequences, matviews, triggers, RLS, large objects and odd names exactly", async () => {
-    const stack = await writeTestStack(dir);
+    const stack = writeStackWithIdentity(dir);
     const store = new FileStore(stack.storeUrl);
     const manifest = await stockBackup(store, source.url);
     expect(Object.keys(manifest.tables)).toContain(`"Ünïcode Schema"."Weird ""Table"". name"`);

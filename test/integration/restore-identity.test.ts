@@ -1,11 +1,13 @@
 // Where restore finds the age identity: a file (mode 600), or the stack's secret store by reference
 // (env file, AWS Secrets Manager on moto). Never argv; errors say where it looked and how to fix it.
-import { chmod, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsSecretStore } from "../../scripts/lib/secrets/aws-sm.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
+import { demoIdentity } from "../support/age.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { sql } from "../support/db.ts";
 import {
   createTempDatabase,
   s3Endpoint,
@@ -13,9 +15,9 @@ import {
   type TempDatabase,
   uniqueName,
 } from "../support/services.ts";
-import { runCli, tempDir } from "./backup-support.ts";
-import { DEMO_IDENTITY_FILE, stockBackup } from "./restore-fixture.ts";
-import { writeTestStack } from "./restore-stack.ts";
+import { writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
+import { stockBackup } from "./restore-fixture.ts";
 
 let source: TempDatabase;
 let identity: string;
@@ -23,11 +25,8 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   source = await createTempDatabase("restore_identity");
-  const c = new pg.Client({ connectionString: source.url });
-  await c.connect();
-  await c.query("create table t (id int primary key); insert into t select generate_series(1, 10)");
-  await c.end();
-  identity = (await readFile(DEMO_IDENTITY_FILE, "utf8")).trim().split("\n").at(-1) as string;
+  await sql(source.url, "create table t (id int primary key); insert into t select generate_series(1, 10)");
+  identity = await demoIdentity();
 });
 afterAll(async () => {
   await source?.drop();
@@ -38,7 +37,7 @@ describe("age identity resolution", () => {
   it("reads the identity from an env-file secret store, refusing one others can read", async () => {
     const dir = await tempDir("rampart-identity-file-");
     dirs.push(dir);
-    const stack = await writeTestStack(dir);
+    const stack = writeStackWithIdentity(dir);
     await stockBackup(new FileStore(stack.storeUrl), source.url);
     const secrets = join(dir, "secrets.env");
     const args = ["restore", "--stack", stack.file, "--to-file", join(dir, "out.pgc")];
@@ -64,7 +63,10 @@ describe("age identity resolution", () => {
     const dir = await tempDir("rampart-identity-awssm-");
     dirs.push(dir);
     const name = uniqueName("age-identity");
-    const stack = await writeTestStack(dir, { secrets: { store: "awssm://us-east-1", ageIdentity: name } });
+    const stack = writeStackWithIdentity(dir, {
+      "secrets.store": "awssm://us-east-1",
+      "secrets.ageIdentity": name,
+    });
     await stockBackup(new FileStore(stack.storeUrl), source.url);
     const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: s3Endpoint() };
     const args = ["restore", "--stack", stack.file, "--to-file", join(dir, "out.pgc"), "--json"];
@@ -76,7 +78,7 @@ describe("age identity resolution", () => {
     await new AwsSecretStore("awssm://us-east-1", secretsManagerClient()).put(name, `${identity}\n`);
     const ok = await runCli(args, env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({
+    expect(jsonResult(ok)).toMatchObject({
       status: "restored",
       identitySource: `secret "${name}" in awssm://us-east-1`,
     });

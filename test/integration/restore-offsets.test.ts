@@ -1,30 +1,28 @@
 // Streamed pg_dump archives lack data offsets; addDataOffsets must make one byte-identical (after the
 // header's creation time) to the archive pg_dump writes to a seekable file of the same database.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDataOffsets } from "../../scripts/lib/restore/archive-offsets.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { pgEnv, sql } from "../support/db.ts";
 import { createTempDatabase, type TempDatabase } from "../support/services.ts";
+import { tempDir } from "../support/temp.ts";
 
 const execFileP = promisify(execFile);
 let db: TempDatabase;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rampart-offsets-"));
+  dir = await tempDir("rampart-offsets-");
   db = await createTempDatabase("restore_offsets");
   await loadSampleDatabase(db.url);
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  await c.query(
+  await sql(
+    db.url,
     "select lo_from_bytea(0, 'small'), lo_from_bytea(0, convert_to(repeat('large ', 50000), 'UTF8'))",
   );
-  await c.end();
 });
 afterAll(async () => {
   await db?.drop();
@@ -36,14 +34,7 @@ const AFTER_CREATION_TIME = 5 + 6 + 5 + 7 * 5;
 
 describe("addDataOffsets", () => {
   it("turns a streamed archive into the one pg_dump writes to a file, and is idempotent", async () => {
-    const u = new URL(db.url);
-    const env = {
-      ...process.env,
-      PGHOST: u.hostname,
-      PGPORT: u.port,
-      PGUSER: u.username,
-      PGDATABASE: db.name,
-    };
+    const env = { ...process.env, ...pgEnv(db.url) };
     const file = join(dir, "file.pgc");
     const piped = join(dir, "piped.pgc");
     await execFileP("pg_dump", ["-Fc", "-Z0", "-f", file], { env });
@@ -61,10 +52,7 @@ describe("addDataOffsets", () => {
 
   it("leaves anything that is not a custom-format archive alone", async () => {
     const plain = join(dir, "plain.sql");
-    const u = new URL(db.url);
-    await execFileP("pg_dump", ["-Fp", "-s", "-f", plain], {
-      env: { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: u.username, PGDATABASE: db.name },
-    });
+    await execFileP("pg_dump", ["-Fp", "-s", "-f", plain], { env: { ...process.env, ...pgEnv(db.url) } });
     const original = await readFile(plain);
     expect(await addDataOffsets(plain)).toBe("unsupported");
     expect((await readFile(plain)).equals(original)).toBe(true);

@@ -1,29 +1,28 @@
 // Round trips through every store kind with the real `rampart backup`: data restored by Rampart equals the
 // source table by table (content checksums, not only counts).
 import { rm } from "node:fs/promises";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
+import { runCli } from "../support/cli.ts";
+import { tableChecksums } from "../support/db.ts";
+import { silentLog } from "../support/log.ts";
 import {
+  createGcsBucket,
+  createS3Bucket,
   createTempDatabase,
-  gcsClient,
   gcsEndpoint,
-  s3Client,
   s3Endpoint,
   type TempDatabase,
-  uniqueName,
 } from "../support/services.ts";
-import { runCli, tempDir } from "./backup-support.ts";
-import { tableChecksums } from "./restore-fixture.ts";
-import { writeTestStack } from "./restore-stack.ts";
+import { writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
 
-const log = createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream, json: true });
+const log = silentLog();
 let source: TempDatabase;
 let sourceSums: Record<string, string>;
 const cleanup: TempDatabase[] = [];
@@ -53,10 +52,9 @@ async function target(): Promise<TempDatabase> {
 
 describe("restore round trip from each store", () => {
   it("s3:// — rampart backup, then rampart restore (CLI), audited in the evidence store", async () => {
-    const bucket = uniqueName("restore");
-    await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
-    const stack = await writeTestStack(await dirFor("rampart-restore-s3-"), {
-      backupsStore: `s3://${bucket}/postgres`,
+    const bucket = await createS3Bucket("restore");
+    const stack = writeStackWithIdentity(await dirFor("rampart-restore-s3-"), {
+      "backups.store": `s3://${bucket}/postgres`,
     });
     const env = { DATABASE_URL: source.url, AWS_ENDPOINT_URL_S3: s3Endpoint() };
     const backup = await runCli(["backup", "--stack", stack.file, "--json"], env);
@@ -74,10 +72,8 @@ describe("restore round trip from each store", () => {
   });
 
   it("gs:// — rampart backup, then restoreBackup through the GCS store", async () => {
-    const bucket = uniqueName("restore");
-    await gcsClient().createBucket(bucket);
-    const storeUrl = `gs://${bucket}/postgres`;
-    const stack = await writeTestStack(await dirFor("rampart-restore-gs-"), { backupsStore: storeUrl });
+    const storeUrl = `gs://${await createGcsBucket("restore")}/postgres`;
+    const stack = writeStackWithIdentity(await dirFor("rampart-restore-gs-"), { "backups.store": storeUrl });
     const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
       DATABASE_URL: source.url,
       STORAGE_EMULATOR_HOST: gcsEndpoint(),

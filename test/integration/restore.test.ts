@@ -1,29 +1,31 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateIdentity } from "../../scripts/lib/age.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import type { Manifest } from "../../scripts/lib/manifest.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { inspectTarget } from "../../scripts/lib/restore/target.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
+import { demoIdentity } from "../support/age.ts";
+import { jsonResult, runCli } from "../support/cli.ts";
+import { tableChecksums, tableCounts } from "../support/db.ts";
+import { silentLog } from "../support/log.ts";
 import { createTempDatabase, type TempDatabase } from "../support/services.ts";
-import { stockBackup, tableChecksums, tableCounts } from "./restore-fixture.ts";
-import { type TestStack, writeTestStack } from "./restore-stack.ts";
+import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
+import { stockBackup } from "./restore-fixture.ts";
 
 const execFileP = promisify(execFile);
-const CLI = fileURLToPath(new URL("../../scripts/cli.ts", import.meta.url));
-const log = createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream, json: true });
+const log = silentLog();
 
 let dir: string;
-let stack: TestStack;
+let stack: IdentityStack;
 let store: FileStore;
 let source: TempDatabase;
 let manifest: Manifest;
@@ -40,13 +42,13 @@ const restore = (over: Partial<RestoreRequest>) =>
   restoreBackup({ store, backup: manifest.id, identities, log, jobs: 2, ...over });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rampart-restore-test-"));
-  stack = await writeTestStack(dir);
+  dir = await tempDir("rampart-restore-test-");
+  stack = writeStackWithIdentity(dir);
   store = new FileStore(stack.storeUrl);
   source = await createTempDatabase("rampart_src");
   await loadSampleDatabase(source.url);
   manifest = await stockBackup(store, source.url);
-  identities = [(await readFile(stack.identityFile, "utf8")).trim().split("\n").at(-1) as string];
+  identities = [await demoIdentity()];
 });
 
 afterAll(async () => {
@@ -116,22 +118,12 @@ describe("rampart restore (file store)", () => {
 
   it("records every restore, and a failed attempt, as evidence", async () => {
     const target = await emptyDb();
-    const env = { ...process.env, RAMPART_AGE_IDENTITY_FILE: stack.identityFile };
-    const ok = await execFileP(
-      process.execPath,
-      [CLI, "restore", "--stack", stack.file, "--target", target.url, "--json"],
-      { env },
-    );
-    expect(JSON.parse(ok.stdout)).toMatchObject({ status: "restored", backup: manifest.id });
-    const failed = await execFileP(
-      process.execPath,
-      [CLI, "restore", "--stack", stack.file, "--target", target.url],
-      {
-        env,
-      },
-    ).catch((e: { code: number; stderr: string }) => e);
+    const env = { RAMPART_AGE_IDENTITY_FILE: stack.identityFile };
+    const ok = await runCli(["restore", "--stack", stack.file, "--target", target.url, "--json"], env);
+    expect(jsonResult(ok)).toMatchObject({ status: "restored", backup: manifest.id });
+    const failed = await runCli(["restore", "--stack", stack.file, "--target", target.url], env);
     expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stderr: string }).stderr).toMatch(/not empty/);
+    expect(failed.stderr).toMatch(/not empty/);
 
     const events = await (await EvidenceLog.open(stack.evidenceUrl)).list("restores");
     expect(events.map((e) => e.outcome)).toEqual(["restored", "failed"]);

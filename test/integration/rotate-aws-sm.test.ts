@@ -1,8 +1,5 @@
-import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ListSecretVersionIdsCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPosture } from "../../posture/index.ts";
@@ -10,9 +7,10 @@ import { parseIdentities } from "../../scripts/lib/age.ts";
 import { currentRecipients, recipientsName } from "../../scripts/lib/rotation/age-identity.ts";
 import { AwsSecretStore } from "../../scripts/lib/secrets/aws-sm.ts";
 import type { RotationState } from "../../scripts/lib/secrets/types.ts";
-import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
+import { runCli } from "../support/cli.ts";
 import { s3Endpoint, secretsManagerClient, uniqueName } from "../support/services.ts";
-import { runCli } from "./rotate-support.ts";
+import { rotationStack } from "../support/stacks.ts";
+import { tempDirSync } from "../support/temp.ts";
 
 const state = (token: string): RotationState => ({
   token,
@@ -84,7 +82,7 @@ describe("AWS Secrets Manager store (moto)", () => {
       });
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       checkUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/me`;
-      dir = mkdtempSync(join(tmpdir(), "rampart-rotate-sm-"));
+      dir = tempDirSync("rampart-rotate-sm-");
       stack = rotationStack(
         dir,
         {
@@ -95,7 +93,7 @@ describe("AWS Secrets Manager store (moto)", () => {
             check: { url: checkUrl, header: "x-api-key", prefix: "Token " },
           },
         },
-        { secretsStore: "awssm://us-east-1" },
+        { "secrets.store": "awssm://us-east-1" },
       );
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -121,13 +119,17 @@ describe("AWS Secrets Manager store (moto)", () => {
     it("api key: value from stdin, tested with the HTTP check; a wrong key is marked failed", async () => {
       const store = new AwsSecretStore("awssm://us-east-1", secretsManagerClient());
       await store.put(keyName, "old-vendor-key-0000");
-      const wrong = await runCli(["rotate", keyName, "--stack", stack, "--json"], env, "wrong-key-9999\n");
+      const wrong = await runCli(["rotate", keyName, "--stack", stack, "--json"], env, {
+        stdin: "wrong-key-9999\n",
+      });
       expect(wrong.code).toBe(1);
       expect(JSON.parse(wrong.stdout).results[0]).toMatchObject({
         outcome: "failed",
         reason: expect.stringMatching(/answered 401, expected 200/),
       });
-      const ok = await runCli(["rotate", keyName, "--stack", stack, "--json"], env, "new-vendor-key-0123\n");
+      const ok = await runCli(["rotate", keyName, "--stack", stack, "--json"], env, {
+        stdin: "new-vendor-key-0123\n",
+      });
       expect(ok.code, ok.stderr).toBe(0);
       expect(await store.get(keyName)).toBe("new-vendor-key-0123");
       expect(await store.get(keyName, "previous")).toBe("old-vendor-key-0000");

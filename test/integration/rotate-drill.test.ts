@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
-import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
+import { runCli } from "../support/cli.ts";
 import { createTempDatabase, pgUrl, type TempDatabase } from "../support/services.ts";
-import { runCli } from "./rotate-support.ts";
+import { rotationStack } from "../support/stacks.ts";
+import { tempDirSync } from "../support/temp.ts";
 
 const ID = "rampart-age-identity";
 
@@ -20,7 +18,7 @@ describe("age identity rotation, then drill old and new backups", () => {
   beforeAll(async () => {
     source = await createTempDatabase("rampart_rotate_drill");
     await loadSampleDatabase(source.url);
-    const dir = mkdtempSync(join(tmpdir(), "rampart-rotate-drill-"));
+    const dir = tempDirSync("rampart-rotate-drill-");
     stack = rotationStack(dir, { [ID]: { kind: "age-identity", intervalDays: 90 } });
   });
   afterAll(async () => {

@@ -1,42 +1,30 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EnvFileSecretStore } from "../../scripts/lib/secrets/env-file.ts";
-import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
-import { type AppCluster, type Credential, canLogin, runCli, scramCluster } from "./rotate-support.ts";
+import { runCli } from "../support/cli.ts";
+import { type PasswordRotation, passwordRotation } from "../support/password-rotation.ts";
+import { pgbenchTotals, reconnectingClients, startPgbench } from "../support/pg-load.ts";
+import { type AppCluster, type Credential, canLogin } from "../support/scram-cluster.ts";
 
 const SECRET = "db-app";
 const ROTATIONS = 10;
 const PGBENCH_SECONDS = 90;
 
-const PGBENCH_SCRIPT = `\\set aid random(1, 1000)
-BEGIN;
-UPDATE accounts SET balance = balance + 1 WHERE id = :aid;
-SELECT balance FROM accounts WHERE id = :aid;
-END;
-`;
-
 describe("postgres-password rotation under load (alternating users)", () => {
+  let rotation: PasswordRotation;
   let app: AppCluster;
   let dir: string;
   let stack: string;
-  let store: EnvFileSecretStore;
   beforeAll(async () => {
-    app = await scramCluster();
-    dir = mkdtempSync(join(tmpdir(), "rampart-rotate-pg-"));
-    stack = rotationStack(dir, { [SECRET]: { kind: "postgres-password", intervalDays: 30 } });
-    store = new EnvFileSecretStore(pathToFileURL(join(dir, "secrets.env")).href);
+    rotation = await passwordRotation(SECRET, "rampart-rotate-pg-");
+    ({ app, dir, stack } = rotation);
   });
   afterAll(async () => {
     await app?.cluster.stop();
   });
 
   const env = () => ({ RAMPART_ADMIN_DATABASE_URL: app.adminUrl });
-  const current = async () => JSON.parse((await store.get(SECRET)) as string) as Credential;
+  const current = async () => (await rotation.credential()) as Credential;
 
   it(`rotates ${ROTATIONS} times while pgbench and reconnecting clients run: zero failed transactions`, {
     timeout: 400_000,
@@ -49,61 +37,10 @@ describe("postgres-password rotation under load (alternating users)", () => {
     expect(await canLogin(app, start)).toBe(true);
 
     // pgbench: 4 long-lived sessions authenticated with the credential current at start.
-    const script = join(dir, "tx.sql");
-    writeFileSync(script, PGBENCH_SCRIPT);
-    const pgbench = spawn(
-      join(app.cluster.bin, "pgbench"),
-      [
-        "-n",
-        "-c",
-        "4",
-        "-T",
-        String(PGBENCH_SECONDS),
-        "-f",
-        script,
-        "-h",
-        app.cluster.host,
-        "-p",
-        String(app.cluster.port),
-        "-U",
-        start.username,
-        app.database,
-      ],
-      { env: { ...process.env, PGPASSWORD: start.password }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let benchOut = "";
-    pgbench.stdout.on("data", (c: Buffer) => (benchOut += c));
-    pgbench.stderr.on("data", (c: Buffer) => (benchOut += c));
-    const benchDone = new Promise<number | null>((r) => pgbench.on("close", (code) => r(code)));
-
+    const pgbench = startPgbench(app, start, PGBENCH_SECONDS, dir);
     // Reconnecting clients: read the CURRENT credential from the store before every connection.
-    let stop = false;
-    const counts = { ok: 0, failed: 0, errors: [] as string[] };
-    const client = async () => {
-      while (!stop) {
-        const cred = await current();
-        const c = new pg.Client({
-          host: app.cluster.host,
-          port: app.cluster.port,
-          database: app.database,
-          user: cred.username,
-          password: cred.password,
-        });
-        try {
-          await c.connect();
-          await c.query("begin");
-          await c.query("update accounts set balance = balance + 1 where id = $1", [1 + (counts.ok % 1000)]);
-          await c.query("commit");
-          counts.ok++;
-        } catch (err) {
-          counts.failed++;
-          counts.errors.push((err as Error).message);
-        } finally {
-          await c.end().catch(() => {});
-        }
-      }
-    };
-    const clients = [client(), client()];
+    const clients = reconnectingClients(app, current, 2);
+    const counts = clients.tally;
 
     const seen: Credential[] = [start];
     const outputs: string[] = [first.stdout, first.stderr];
@@ -113,17 +50,15 @@ describe("postgres-password rotation under load (alternating users)", () => {
       expect(r.code, r.stderr).toBe(0);
       seen.push(await current());
     }
-    const benchStillRunning = pgbench.exitCode === null;
-    stop = true;
-    await Promise.all(clients);
+    const benchStillRunning = pgbench.running();
+    await clients.stop();
     expect(
       benchStillRunning,
       `pgbench (-T ${PGBENCH_SECONDS}) ended before the ${ROTATIONS} rotations did; raise PGBENCH_SECONDS`,
     ).toBe(true);
-    expect(await benchDone).toBe(0);
+    expect(await pgbench.done).toBe(0);
 
-    const processed = Number(/number of transactions actually processed: (\d+)/.exec(benchOut)?.[1]);
-    const failed = Number(/number of failed transactions: (\d+)/.exec(benchOut)?.[1] ?? "0");
+    const { processed, failed } = pgbenchTotals(pgbench.output());
     expect(processed).toBeGreaterThan(0);
     expect(failed).toBe(0);
     expect(counts.errors).toEqual([]);
@@ -137,7 +72,7 @@ describe("postgres-password rotation under load (alternating users)", () => {
     const names = seen.map((c) => c.username);
     expect(names).toEqual(names.map((_, i) => (i % 2 === 0 ? "app_a" : "app_b")));
     const last = seen.at(-1) as Credential;
-    expect(JSON.parse((await store.get(SECRET, "previous")) as string)).toEqual(seen.at(-2));
+    expect(await rotation.credential("previous")).toEqual(seen.at(-2));
     expect(await canLogin(app, last)).toBe(true);
     expect(await canLogin(app, seen.at(-2) as Credential)).toBe(true);
     expect(await canLogin(app, seen.at(-3) as Credential)).toBe(false);

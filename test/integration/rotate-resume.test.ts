@@ -1,27 +1,23 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../scripts/lib/rotation/audit.ts";
-import { EnvFileSecretStore } from "../../scripts/lib/secrets/env-file.ts";
 import { STEPS } from "../../scripts/lib/secrets/types.ts";
-import { rotationStack } from "../scripts/lib/rotation/stack-fixture.ts";
-import { type AppCluster, type Credential, canLogin, runCli, scramCluster } from "./rotate-support.ts";
+import { runCli } from "../support/cli.ts";
+import { type PasswordRotation, passwordRotation } from "../support/password-rotation.ts";
+import { type AppCluster, appClient, type Credential, canLogin } from "../support/scram-cluster.ts";
 
 const SECRET = "db-app";
 
 describe("rotate: kill -9 after each step, then --resume", () => {
+  let rotation: PasswordRotation;
   let app: AppCluster;
   let dir: string;
   let stack: string;
-  let store: EnvFileSecretStore;
   beforeAll(async () => {
-    app = await scramCluster();
-    dir = mkdtempSync(join(tmpdir(), "rampart-rotate-resume-"));
-    stack = rotationStack(dir, { [SECRET]: { kind: "postgres-password", intervalDays: 30 } });
-    store = new EnvFileSecretStore(pathToFileURL(join(dir, "secrets.env")).href);
+    rotation = await passwordRotation(SECRET, "rampart-rotate-resume-");
+    ({ app, dir, stack } = rotation);
     const first = await runCli(["rotate", SECRET, "--stack", stack], env());
     expect(first.code, first.stderr).toBe(0);
   });
@@ -33,10 +29,7 @@ describe("rotate: kill -9 after each step, then --resume", () => {
     RAMPART_ADMIN_DATABASE_URL: app.adminUrl,
     ...extra,
   });
-  const cred = async (stage: "current" | "previous" | "pending" = "current") => {
-    const v = await store.get(SECRET, stage);
-    return v === undefined ? undefined : (JSON.parse(v) as Credential);
-  };
+  const cred = (stage?: "current" | "previous" | "pending") => rotation.credential(stage);
   const audit = (): (AuditEvent & { kind: string })[] => {
     const d = join(dir, "backups", "evidence", "rotation");
     return readdirSync(d).map((f) => JSON.parse(readFileSync(join(d, f), "utf8")));
@@ -131,13 +124,7 @@ describe("rotate: kill -9 after each step, then --resume", () => {
   it("--all --now (leaked credential): rotates and revokes the old credential at once", async () => {
     const before = (await cred()) as Credential;
     // A session the old credential opened before the incident keeps running (the runbook terminates it).
-    const session = new pg.Client({
-      host: app.cluster.host,
-      port: app.cluster.port,
-      database: app.database,
-      user: before.username,
-      password: before.password,
-    });
+    const session = appClient(app, before);
     await session.connect();
     try {
       const r = await runCli(["rotate", "--all", "--now", "--stack", stack, "--json"], env());

@@ -3,8 +3,6 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -21,6 +19,7 @@ import { FileStore } from "../../scripts/lib/store/file.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
 import { S3Store } from "../../scripts/lib/store/s3.ts";
 import type { Store } from "../../scripts/lib/store/types.ts";
+import { faultProxy } from "../support/fault-proxy.ts";
 import { gcsClient, gcsEndpoint, s3Client, s3Endpoint, uniqueName } from "../support/services.ts";
 
 const MiB = 1024 * 1024;
@@ -48,35 +47,17 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** HTTP proxy to `target` that answers the first `failures` requests with 503, and counts requests. */
+/** HTTP proxy to `target` that answers the next `state.failuresLeft` requests with 503, and counts requests. */
 async function flakyProxy(target: string, failures: number) {
   const state = { requests: 0, failed: 0, failuresLeft: failures };
-  const to = new URL(target);
-  const server: Server = createServer((req, res) => {
+  const proxy = await faultProxy(target, () => {
     state.requests++;
-    if (state.failuresLeft > 0) {
-      state.failuresLeft--;
-      state.failed++;
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(503, { "content-type": "application/xml" });
-        res.end("<Error><Code>ServiceUnavailable</Code><Message>injected</Message></Error>");
-      });
-      return;
-    }
-    const upstream = request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+    if (state.failuresLeft <= 0) return "pass";
+    state.failuresLeft--;
+    state.failed++;
+    return { status: 503, body: "<Error><Code>ServiceUnavailable</Code><Message>injected</Message></Error>" };
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, state, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: proxy.endpoint, state, close: proxy.close };
 }
 
 type Harness = {

@@ -1,18 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import { copyStack } from "../support/stacks.ts";
+import { tempDirSync } from "../support/temp.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Copy a shipped stack file with one edit at a YAML path under rampart:posture; returns the new file's path. */
 export function variant(stack: string, path: (string | number)[], value: unknown, remove = false): string {
-  const doc = parseDocument(readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
-  const full = ["config", "rampart:posture", ...path];
-  if (remove) doc.deleteIn(full);
-  else doc.setIn(full, value);
-  const dir = mkdtempSync(join(tmpdir(), "rampart-posture-"));
-  const file = join(dir, `Pulumi.${stack}-variant.yaml`);
-  writeFileSync(file, doc.toString());
+  const file = join(tempDirSync("rampart-posture-"), `Pulumi.${stack}-variant.yaml`);
+  copyStack(stack, file, { [path.join(".")]: remove ? undefined : value });
   return file;
 }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, type CreateBucketCommandInput, S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Storage } from "@google-cloud/storage";
 import pg from "pg";
@@ -64,6 +64,23 @@ export function gcsClient(): Storage {
 /** A short random suffix for bucket, database and object names. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/** A new, uniquely named bucket on moto; returns its name. */
+export async function createS3Bucket(
+  prefix: string,
+  options: Omit<CreateBucketCommandInput, "Bucket"> = {},
+): Promise<string> {
+  const Bucket = uniqueName(prefix);
+  await s3Client().send(new CreateBucketCommand({ ...options, Bucket }));
+  return Bucket;
+}
+
+/** A new, uniquely named bucket on fake-gcs-server; returns its name. */
+export async function createGcsBucket(prefix: string): Promise<string> {
+  const bucket = uniqueName(prefix);
+  await gcsClient().createBucket(bucket);
+  return bucket;
 }
 
 export interface TempDatabase {

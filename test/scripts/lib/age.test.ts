@@ -2,8 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Duplex, Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../posture/errors.ts";
 import {
@@ -16,22 +15,11 @@ import {
   recipientFingerprint,
 } from "../../../scripts/lib/age.ts";
 import { redact } from "../../../scripts/lib/redact.ts";
+import { pipeThrough } from "../../support/streams.ts";
 
-async function run(data: Buffer, ...stages: Duplex[]): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      out.push(chunk);
-      callback();
-    },
-  });
-  await pipeline([
-    Readable.from([data.subarray(0, 100), data.subarray(100, 70_000), data.subarray(70_000)]),
-    ...stages,
-    sink,
-  ]);
-  return Buffer.concat(out);
-}
+/** Through `stages` in three uneven chunks, so age's 64 KiB chunk boundaries fall mid-write. */
+const run = (data: Buffer, ...stages: Duplex[]) =>
+  pipeThrough([data.subarray(0, 100), data.subarray(100, 70_000), data.subarray(70_000)], ...stages);
 
 let identity: string;
 let recipient: string;

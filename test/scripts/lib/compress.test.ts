@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Duplex, Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Duplex } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +7,7 @@ import {
   compressStream,
   decompressStream,
 } from "../../../scripts/lib/compress.ts";
+import { pipeThrough } from "../../support/streams.ts";
 
 /** Compressible but not trivial: repeated text lines with random numbers, like a SQL dump. */
 function sample(bytes: number): Buffer {
@@ -21,17 +21,8 @@ function sample(bytes: number): Buffer {
   return Buffer.from(lines.join("")).subarray(0, bytes);
 }
 
-async function through(data: Buffer, ...stages: Duplex[]): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      out.push(chunk);
-      callback();
-    },
-  });
-  await pipeline([Readable.from([data.subarray(0, 4096), data.subarray(4096)]), ...stages, sink]);
-  return Buffer.concat(out);
-}
+const through = (data: Buffer, ...stages: Duplex[]) =>
+  pipeThrough([data.subarray(0, 4096), data.subarray(4096)], ...stages);
 
 describe("compressStream / decompressStream", () => {
   const data = sample(3 * 1024 * 1024);

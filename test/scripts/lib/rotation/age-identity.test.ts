@@ -18,7 +18,7 @@ import { currentRecipients, recipientsName } from "../../../../scripts/lib/rotat
 import { type EngineDeps, rotate } from "../../../../scripts/lib/rotation/engine.ts";
 import { pick, runSelection } from "../../../../scripts/lib/rotation/plan.ts";
 import { EnvFileSecretStore } from "../../../../scripts/lib/secrets/env-file.ts";
-import { rotationStack } from "./stack-fixture.ts";
+import { rotationStack } from "../../../support/stacks.ts";
 
 const DAY = 86_400_000;
 const NAME = "rampart-age-identity";
@@ -31,7 +31,7 @@ function setup() {
     rotationStack(
       dir,
       { [NAME]: { kind: "age-identity", intervalDays: 90 } },
-      { retention: { keepAllHours: 24, daily: 7, weekly: 0, monthly: 0 } },
+      { "backups.retention": { keepAllHours: 24, daily: 7, weekly: 0, monthly: 0 } },
     ),
   );
   const store = new EnvFileSecretStore(pathToFileURL(join(dir, "secrets.env")).href);

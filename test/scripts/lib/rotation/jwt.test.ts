@@ -12,7 +12,7 @@ import { type EngineDeps, rotate } from "../../../../scripts/lib/rotation/engine
 import { jwksName, parseJwks } from "../../../../scripts/lib/rotation/jwt.ts";
 import { pick, runSelection } from "../../../../scripts/lib/rotation/plan.ts";
 import { EnvFileSecretStore } from "../../../../scripts/lib/secrets/env-file.ts";
-import { rotationStack } from "./stack-fixture.ts";
+import { rotationStack } from "../../../support/stacks.ts";
 
 const MIN = 60_000;
 const spec = {

@@ -12,7 +12,7 @@ import { emergencyOrder } from "../../../../scripts/lib/rotation/kinds.ts";
 import { pick, postureSecrets, runSelection } from "../../../../scripts/lib/rotation/plan.ts";
 import { dueAt, secretStatus } from "../../../../scripts/lib/rotation/schedule.ts";
 import { EnvFileSecretStore } from "../../../../scripts/lib/secrets/env-file.ts";
-import { rotationStack } from "./stack-fixture.ts";
+import { rotationStack } from "../../../support/stacks.ts";
 
 const DAY = 86_400_000;
 

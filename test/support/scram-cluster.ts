@@ -1,16 +1,14 @@
-// Shared by the rotate-*.test.ts integration tests: a Postgres cluster that really checks passwords
-// (SCRAM for everyone but the admin), an app schema whose grants live on the group role, and a way to
-// run the real CLI as a child process.
-import { spawn } from "node:child_process";
+// A Postgres cluster that really checks passwords (SCRAM for everyone but the admin) with an app schema whose
+// grants live on a group role: what password rotation is tested and benchmarked against.
 import { statSync, writeFileSync } from "node:fs";
 import { chown } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import { type PostgresCluster, startPostgres } from "../support/postgres.ts";
-
-export const ROOT = new URL("../../", import.meta.url).pathname;
+import { type PostgresCluster, startPostgres } from "./postgres.ts";
 
 export type AppCluster = { cluster: PostgresCluster; adminUrl: string; database: string };
+
+export type Credential = { username: string; password: string };
 
 export async function scramCluster(): Promise<AppCluster> {
   // log_statement=all: the tests prove the server log never sees a password either.
@@ -53,36 +51,19 @@ export async function scramCluster(): Promise<AppCluster> {
   return { cluster, adminUrl, database };
 }
 
-export type CliRun = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
-
-/** `node scripts/cli.ts ...args` with `env` added; never a secret in args. */
-export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/cli.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, RAMPART_ACTOR: "test", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
-}
-
-export type Credential = { username: string; password: string };
-
-/** Try a fresh login with a credential: true when it connects and runs a query. */
-export async function canLogin(c: AppCluster, cred: Credential): Promise<boolean> {
-  const client = new pg.Client({
+/** A client of the app database logging in as `cred` (not yet connected). */
+export const appClient = (c: AppCluster, cred: Credential): pg.Client =>
+  new pg.Client({
     host: c.cluster.host,
     port: c.cluster.port,
     database: c.database,
-    ...{ user: cred.username, password: cred.password },
+    user: cred.username,
+    password: cred.password,
   });
+
+/** Try a fresh login with a credential: true when it connects and runs a query. */
+export async function canLogin(c: AppCluster, cred: Credential): Promise<boolean> {
+  const client = appClient(c, cred);
   try {
     await client.connect();
     await client.query("select balance from accounts where id = 1");
