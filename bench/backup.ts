@@ -4,58 +4,23 @@
 //   compress9 pg_dump -Fc --compress=9 -f file; aws s3 cp file   (what many teams do today)
 //   rampart   rampart backup                                       (stream: pg_dump | zstd | age | S3)
 // Usage: node bench/backup.ts [sizeMB ...]   (default: 200). Not a test: prints numbers and ratios.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort } from "../scripts/lib/net.ts";
-import { startPostgres } from "../scripts/lib/pg-cluster.ts";
+import { rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { writeStack } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
+import { ROOT, startBenchServices } from "./lib/services.ts";
 import { type Timed, timed } from "./lib/timed.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(200);
 const RECIPIENT = "age1754s09rf3d02vzfc33qc5hlj7hd50t3rlvyw53pruu7j0msdtg7qaw05y7";
 
-const dir = await mkdtemp(join(tmpdir(), "rampart-bench-"));
-// The postgres OS user (when we are root) must be able to traverse into it.
-await chmod(dir, 0o711);
-const cluster = await startPostgres({ baseDir: dir, settings: { shared_buffers: "256MB" } });
-const motoPort = await freePort("127.0.0.1");
-const moto: ChildProcess = spawn(
-  join(ROOT, ".tools/venv/bin/moto_server"),
-  ["-H", "127.0.0.1", "-p", String(motoPort)],
-  {
-    stdio: "ignore",
-  },
-);
-const s3 = `http://127.0.0.1:${motoPort}`;
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "bench",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_REGION: "us-east-1",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_ENDPOINT_URL_S3: s3,
-  AWS_ENDPOINT_URL: s3,
-  RAMPART_PG_BIN: cluster.bin,
-};
+const services = await startBenchServices("rampart-bench-");
+const { dir, cluster, env } = services;
 const pgDump = join(cluster.bin, "pg_dump");
 const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
 
 try {
-  for (let i = 0; i < 50; i++) {
-    if (
-      await fetch(`${s3}/moto-api/`).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
   const rows: string[] = [];
   for (const size of sizes) {
     const db = `bench${size}`;
@@ -119,7 +84,5 @@ try {
     ].join("\n")}\n`,
   );
 } finally {
-  moto.kill("SIGTERM");
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await services.stop();
 }

@@ -4,17 +4,13 @@
 //   drill    rampart drill                                              (restore + verification; verify cost reported apart)
 // Usage: node bench/restore.ts [sizeMB ...]   (default: 100). Not a test: prints numbers and ratios.
 // Each measurement is repeated RUNS times (env BENCH_RUNS, default 3); the median wall time is reported.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort } from "../scripts/lib/net.ts";
-import { startPostgres } from "../scripts/lib/pg-cluster.ts";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { writeStackWithIdentity } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
+import { ROOT, startBenchServices } from "./lib/services.ts";
 import { type Timed, timed } from "./lib/timed.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const CLI = join(ROOT, "scripts/cli.ts");
 const JOBS = availableParallelism();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,27 +23,10 @@ async function median(n: number, run: () => Promise<Timed>): Promise<Timed> {
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(100);
 
-const dir = await mkdtemp(join(tmpdir(), "rampart-bench-restore-"));
-await chmod(dir, 0o711); // the postgres OS user (when we are root) must traverse into it
-const cluster = await startPostgres({ baseDir: dir, settings: { shared_buffers: "256MB" } });
-const motoPort = await freePort("127.0.0.1");
-const moto: ChildProcess = spawn(
-  join(ROOT, ".tools/venv/bin/moto_server"),
-  ["-H", "127.0.0.1", "-p", String(motoPort)],
-  {
-    stdio: "ignore",
-  },
-);
-const s3 = `http://127.0.0.1:${motoPort}`;
+const services = await startBenchServices("rampart-bench-restore-");
+const { dir, cluster } = services;
 const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "bench",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_REGION: "us-east-1",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_ENDPOINT_URL_S3: s3,
-  AWS_ENDPOINT_URL: s3,
-  RAMPART_PG_BIN: cluster.bin,
+  ...services.env,
   PGHOST: "127.0.0.1",
   PGPORT: String(cluster.port),
   PGUSER: "postgres",
@@ -55,16 +34,6 @@ const env: NodeJS.ProcessEnv = {
 const bin = (tool: string) => join(cluster.bin, tool);
 
 try {
-  for (
-    let i = 0;
-    i < 50 &&
-    !(await fetch(`${s3}/moto-api/`).then(
-      () => true,
-      () => false,
-    ));
-    i++
-  )
-    await new Promise((r) => setTimeout(r, 200));
   const rows: string[] = [];
   for (const size of sizes) {
     const db = `bench${size}`;
@@ -129,7 +98,5 @@ try {
     `${["| database | run | wall | CPU (user+sys) | peak RSS | stages |", "|---|---|---|---|---|---|", ...rows].join("\n")}\n`,
   );
 } finally {
-  moto.kill("SIGTERM");
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await services.stop();
 }

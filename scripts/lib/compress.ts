@@ -43,9 +43,10 @@ export function compressStream({ algorithm, level }: CompressionOptions): Transf
 export function decompressStream(algorithm: CompressionAlgorithm): Transform {
   switch (algorithm) {
     case "zstd":
-      return zlib.createZstdDecompress();
+      // Same reason as above, more so: with 16 KiB output chunks a restore spent ~6x the stock `zstd -d` time.
+      return zlib.createZstdDecompress(LARGE_CHUNKS);
     case "gzip":
-      return zlib.createGunzip();
+      return zlib.createGunzip(LARGE_CHUNKS);
     case "none":
       return new PassThrough();
   }
