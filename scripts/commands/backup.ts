@@ -27,9 +27,10 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(option("json"))
     .addOption(option("verbose"))
     .addOption(
-      new Option("--sentry-dsn-file <path>", "file holding the Sentry DSN (default: env SENTRY_DSN)").env(
-        "RAMPART_SENTRY_DSN_FILE",
-      ),
+      new Option(
+        "--sentry-dsn-file <path>",
+        "file holding the Sentry DSN (default: env SENTRY_DSN, else the secret monitoring.sentryDsnSecret)",
+      ).env("RAMPART_SENTRY_DSN_FILE"),
     )
     .addHelpText("after", HELP)
     .action(ctx.action((opts: Opts) => backup(opts)));
@@ -46,7 +47,7 @@ async function backup(opts: Opts): Promise<number> {
   const { startJobReporter } = await import("../lib/sentry.ts");
 
   const conn = connInfoFromEnv();
-  const reporter = await startJobReporter("backup", posture, opts.sentryDsnFile);
+  const reporter = await startJobReporter("backup", posture, opts.sentryDsnFile, log);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`interrupted by ${sig}`));
   process.once("SIGTERM", onSignal);

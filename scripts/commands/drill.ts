@@ -43,9 +43,10 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(option("identityFile"))
     .addOption(option("jobs"))
     .addOption(
-      new Option("--sentry-dsn-file <path>", "file holding the Sentry DSN (default: env SENTRY_DSN)").env(
-        "RAMPART_SENTRY_DSN_FILE",
-      ),
+      new Option(
+        "--sentry-dsn-file <path>",
+        "file holding the Sentry DSN (default: env SENTRY_DSN, else the secret monitoring.sentryDsnSecret)",
+      ).env("RAMPART_SENTRY_DSN_FILE"),
     )
     .addOption(option("json"))
     .addOption(option("verbose"))
@@ -84,7 +85,7 @@ async function runDrillCommand(opts: Opts): Promise<number> {
   const { startJobReporter } = await import("../lib/sentry.ts");
 
   const server = resolveTarget(serverSpec(opts));
-  const reporter = await startJobReporter("drill", posture, opts.sentryDsnFile);
+  const reporter = await startJobReporter("drill", posture, opts.sentryDsnFile, log);
   reporter?.started();
   try {
     const identity = await resolveIdentity(posture, opts.identityFile);

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { ErrorEvent } from "@sentry/node";
 import { UserError } from "../../posture/errors.ts";
 import type { Posture } from "../../posture/index.ts";
+import type { Logger } from "./log.ts";
 import { redact, redactValue, registerSecret } from "./redact.ts";
 import { TOOL_VERSION } from "./version.ts";
 
@@ -24,7 +25,7 @@ export type Reporter = {
   close(): Promise<void>;
 };
 
-/** DSN from a file (`--sentry-dsn-file`, for secret mounts) or SENTRY_DSN; none → no Sentry at all. */
+/** DSN from a file (`--sentry-dsn-file`, for secret mounts) or SENTRY_DSN; none → undefined. */
 export async function sentryDsn(file: string | undefined, env = process.env): Promise<string | undefined> {
   const dsn = file
     ? (
@@ -110,16 +111,18 @@ export const monitorSlug = (job: string, stack: string) =>
 
 /**
  * The Crons reporter of a scheduled job, with the monitor (schedule, margin, max runtime) taken from the
- * posture, so a missed run alerts too. No DSN → undefined (no Sentry at all).
+ * posture, so a missed run alerts too. DSN: --sentry-dsn-file, SENTRY_DSN, else the posture's
+ * monitoring.sentryDsnSecret in the stack's secret store. No DSN → undefined (no Sentry at all).
  */
 export async function startJobReporter(
   job: "backup" | "drill",
   posture: Posture,
   dsnFile: string | undefined,
+  log?: Logger,
 ): Promise<Reporter | undefined> {
   const schedule = job === "backup" ? posture.backups : posture.drills;
   return startReporter(
-    await sentryDsn(dsnFile),
+    (await sentryDsn(dsnFile)) ?? (await postureDsn(posture, log)),
     {
       slug: monitorSlug(job, posture.source.stack),
       schedule: schedule.schedule,
@@ -128,4 +131,28 @@ export async function startJobReporter(
     },
     { release: `rampart@${TOOL_VERSION}`, environment: posture.source.stack },
   );
+}
+
+/**
+ * The DSN the posture names (monitoring.sentryDsnSecret) from the stack's secret store. Monitoring must not
+ * stop a backup: an unreadable store is a warning (the missed check-in then alerts on Sentry's side).
+ */
+async function postureDsn(posture: Posture, log?: Logger): Promise<string | undefined> {
+  const name = posture.monitoring.sentryDsnSecret;
+  if (!name) return undefined;
+  try {
+    const { openSecretStore } = await import("./secrets/index.ts");
+    const dsn = (await (await openSecretStore(posture.secrets.store)).get(name))?.trim();
+    if (dsn) registerSecret(dsn);
+    else
+      log?.warn(
+        `no Sentry DSN: secret "${name}" is empty in ${posture.secrets.store}; running without Sentry`,
+      );
+    return dsn || undefined;
+  } catch (e) {
+    log?.warn(
+      `no Sentry DSN: cannot read secret "${name}" from ${posture.secrets.store}: ${(e as Error).message}`,
+    );
+    return undefined;
+  }
 }

@@ -102,6 +102,23 @@ describe("Sentry Crons", () => {
     expect(run.stderr).not.toContain(password);
   });
 
+  it("reads the DSN from the stack's secret store when the posture names it (monitoring.sentryDsnSecret)", async () => {
+    const stack = writeStack(dir, "sentry-store", {
+      "backups.store": `file://${join(dir, "store")}`,
+      "backups.recipients": [recipient],
+      "secrets.store": `file://${join(dir, "sentry-secrets.env")}`,
+      "monitoring.sentryDsnSecret": "sentry-dsn",
+    }).file;
+    const { openSecretStore } = await import("../../scripts/lib/secrets/index.ts");
+    await (await openSecretStore(`file://${join(dir, "sentry-secrets.env")}`)).put("sentry-dsn", dsn);
+    const run = await runCli(["backup", "--stack", stack], { DATABASE_URL: db.url, SENTRY_DSN: "" });
+    expect(run.code, run.stderr).toBe(0);
+    expect(checkIns().map((c) => c.status)).toEqual(["in_progress", "ok"]);
+    expect(checkIns()[0]?.monitor_slug).toBe("rampart-backup-sentry-store");
+    // The DSN's key is a secret too: never in the job's logs.
+    expect(run.stderr).not.toContain(new URL(dsn).username || "unreachable");
+  });
+
   it("sends no check-in for a run skipped because another backup holds the lock", async () => {
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
