@@ -46,7 +46,8 @@ export function lineChart(opts: {
       .filter(({ i }) => i % labelEvery === 0 || i === n - 1)
       .map(
         ({ p, i }) =>
-          `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" font-size="10" text-anchor="middle" fill="#6b7280">${esc(p.label)}</text>`,
+          // The first and last labels hug the plot's edges so they are not clipped by the SVG's bounds.
+          `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" font-size="10" text-anchor="${n > 1 && i === n - 1 ? "end" : n > 1 && i === 0 ? "start" : "middle"}" fill="#6b7280">${esc(p.label)}</text>`,
       ),
     "</svg>",
   ].join("\n");
