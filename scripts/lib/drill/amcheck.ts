@@ -3,7 +3,8 @@ import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import pg from "pg";
 import { type ConnInfo, clientConfig, libpqEnv } from "../pg/conninfo.ts";
-import { pgBinary } from "../restore/connection.ts";
+import { pgTool } from "../pg/dump.ts";
+
 import type { Check } from "./checks.ts";
 
 const execFileP = promisify(execFile);
@@ -24,7 +25,7 @@ export async function runAmcheck(conn: ConnInfo): Promise<Check> {
   const name = "pg_amcheck: indexes and tables are consistent";
   try {
     await execFileP(
-      pgBinary("pg_amcheck"),
+      pgTool("pg_amcheck"),
       [`--jobs=${Math.max(1, availableParallelism())}`, `dbname='${conn.database.replaceAll("'", "\\'")}'`],
       { env: libpqEnv(conn), maxBuffer: 16 * 1024 * 1024 },
     );

@@ -4,8 +4,8 @@ import type { Readable } from "node:stream";
 import { redact } from "../redact.ts";
 import { type ConnInfo, libpqEnv } from "./conninfo.ts";
 
-/** Directory of pg_dump/pg_restore: RAMPART_PG_BIN, else whatever `pg_dump` is on PATH. */
-export function pgTool(name: "pg_dump" | "pg_restore", env: NodeJS.ProcessEnv = process.env): string {
+/** A PostgreSQL client tool (pg_dump, pg_restore, pg_amcheck, ...): from $RAMPART_PG_BIN when set, else PATH. */
+export function pgTool(name: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.RAMPART_PG_BIN ? join(env.RAMPART_PG_BIN, name) : name;
 }
 

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { UserError } from "../../../posture/errors.ts";
 import { type ConnInfo, connInfoFromEnv } from "../pg/conninfo.ts";
 
@@ -21,7 +20,3 @@ export function resolveTarget(spec: string): ConnInfo {
 
 /** The same server, another database (scratch databases, admin connections). */
 export const withDatabase = (info: ConnInfo, database: string): ConnInfo => ({ ...info, database });
-
-/** A PostgreSQL client tool: from $RAMPART_PG_BIN when set, else from PATH. */
-export const pgBinary = (name: string) =>
-  process.env.RAMPART_PG_BIN ? join(process.env.RAMPART_PG_BIN, name) : name;
