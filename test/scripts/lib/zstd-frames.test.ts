@@ -1,0 +1,59 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { FramedZstdCompress } from "../../../scripts/lib/zstd-frames.ts";
+
+/** Half random, half repetitive: frames of different cost, so parallel frames finish out of order. */
+function sample(bytes: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let n = 0; n < bytes; n += 64 * 1024)
+    parts.push((n / 65536) % 2 ? randomBytes(64 * 1024) : Buffer.alloc(64 * 1024, `row ${n}\n`));
+  return Buffer.concat(parts).subarray(0, bytes);
+}
+
+async function compress(input: Buffer, blockBytes: number, inFlight: number): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const chunks = Array.from({ length: Math.ceil(input.length / 10_000) }, (_, i) =>
+    input.subarray(i * 10_000, (i + 1) * 10_000),
+  );
+  const z = new FramedZstdCompress({ level: 3, blockBytes, inFlight });
+  z.on("data", (c: Buffer) => out.push(c));
+  await pipeline(Readable.from(chunks), z);
+  return Buffer.concat(out);
+}
+
+describe("FramedZstdCompress", () => {
+  it("emits frames in input order: Node's decompressor and the stock zstd CLI both read them back exactly", async () => {
+    const input = sample(3 * 1024 * 1024 + 12_345);
+    const framed = await compress(input, 256 * 1024, 4); // 13 frames, up to 4 in flight
+    expect(await buffer(Readable.from([framed]).pipe(zlib.createZstdDecompress()))).toEqual(input);
+    expect(execFileSync("zstd", ["-d", "-q", "-c"], { input: framed, maxBuffer: 64 * 1024 * 1024 })).toEqual(
+      input,
+    );
+  });
+
+  it("checksums every frame: a flipped byte fails decompression", async () => {
+    const framed = await compress(sample(600_000), 256 * 1024, 2);
+    const broken = Buffer.from(framed);
+    const at = Math.floor(broken.length / 2);
+    broken[at] = (broken[at] ?? 0) ^ 0xff;
+    await expect(buffer(Readable.from([broken]).pipe(zlib.createZstdDecompress()))).rejects.toThrow();
+  });
+
+  it("turns empty input into one empty frame, which decompresses to nothing", async () => {
+    const framed = await compress(Buffer.alloc(0), 1024, 2);
+    expect(framed.length).toBeGreaterThan(0);
+    expect((await buffer(Readable.from([framed]).pipe(zlib.createZstdDecompress()))).length).toBe(0);
+  });
+
+  it("compresses about as well as one stream when blocks exceed zstd's window", async () => {
+    const input = Buffer.alloc(8 * 1024 * 1024, "customer,invoice,2026-11-21,42.00\n");
+    const framed = await compress(input, 4 * 1024 * 1024, 3);
+    const single = zlib.zstdCompressSync(input, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } });
+    expect(framed.length).toBeLessThan(single.length * 1.1 + 200);
+  });
+});
