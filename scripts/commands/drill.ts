@@ -6,7 +6,6 @@ import type { CliContext } from "../lib/cli-kit.ts";
 import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
 import { printResult, table } from "../lib/output.ts";
-import { parseJobs } from "./restore.ts";
 
 export const order = 41;
 
@@ -17,7 +16,8 @@ type Opts = {
   backup: string;
   target?: string;
   identityFile?: string;
-  jobs?: string;
+  /** Parsed by the shared options table (a positive integer). */
+  jobs?: number;
   sentryDsnFile?: string;
 };
 
@@ -75,7 +75,7 @@ export const openable = (url: string) => (url.startsWith("file:") ? fileURLToPat
 async function runDrillCommand(opts: Opts): Promise<number> {
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ stack: posture.source.stack });
-  const jobs = parseJobs(opts.jobs);
+  const jobs = opts.jobs;
   const { openStore } = await import("../lib/store/index.ts");
   const { EvidenceLog } = await import("../lib/evidence.ts");
   const { resolveIdentity } = await import("../lib/identity.ts");

@@ -17,7 +17,8 @@ type Opts = {
   target?: string;
   toFile?: string;
   identityFile?: string;
-  jobs?: string;
+  /** Parsed by the shared options table (a positive integer). */
+  jobs?: number;
   clean?: boolean;
   keepOwners?: boolean;
   forceSource?: boolean;
@@ -50,20 +51,12 @@ export function register(program: Command, ctx: CliContext): void {
     .action(ctx.action((opts: Opts) => restore(opts)));
 }
 
-export function parseJobs(jobs: string | undefined): number | undefined {
-  if (jobs === undefined) return undefined;
-  const n = Number(jobs);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`--jobs must be a positive integer, not ${jobs}`, { exitCode: 2 });
-  return n;
-}
-
 async function restore(opts: Opts): Promise<number> {
   if (!opts.target === !opts.toFile)
     throw new UserError("pass exactly one of --target <url|env:NAME> and --to-file <path>", { exitCode: 2 });
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ job: "restore", stack: posture.source.stack });
-  const jobs = parseJobs(opts.jobs);
+  const jobs = opts.jobs;
   const { openStore } = await import("../lib/store/index.ts");
   const { EvidenceLog } = await import("../lib/evidence.ts");
   const { resolveIdentity } = await import("../lib/identity.ts");

@@ -1,10 +1,29 @@
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+
+/** A whole number ≥ 1; commander turns the error into a usage error (exit 2). */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`must be a positive integer, not ${value}`);
+  return n;
+}
 
 /**
  * The one table of shared CLI options (pgBackRest style): parsing, help and redaction derive from it.
  * Commands pick the options they take with `option(name)`. Secrets are never options: they come from
  * env or files, and options marked `secretFile` only ever carry a path.
  */
+type OptionSpec = {
+  flags: string;
+  help: string;
+  env?: string;
+  default?: string;
+  /** Only ever a path to a secret, never the secret. */
+  secretFile?: boolean;
+  /** Parses and validates the value; a thrown InvalidArgumentError is a usage error. */
+  parse?: (value: string) => unknown;
+};
+
 export const OPTIONS = {
   stack: {
     flags: "-s, --stack <name|path>",
@@ -26,18 +45,20 @@ export const OPTIONS = {
     env: "RAMPART_AGE_IDENTITY_FILE",
     secretFile: true,
   },
-  jobs: { flags: "-j, --jobs <n>", help: "parallel pg_restore jobs (default: number of cores)" },
-} as const satisfies Record<
-  string,
-  { flags: string; help: string; env?: string; default?: string; secretFile?: boolean }
->;
+  jobs: {
+    flags: "-j, --jobs <n>",
+    help: "parallel pg_restore jobs (default: number of cores)",
+    parse: positiveInt,
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
 
 export function option(name: OptionName): Option {
-  const spec = OPTIONS[name] as { flags: string; help: string; env?: string; default?: string };
+  const spec: OptionSpec = OPTIONS[name];
   const o = new Option(spec.flags, spec.help);
   if (spec.env) o.env(spec.env);
   if (spec.default !== undefined) o.default(spec.default);
+  if (spec.parse) o.argParser(spec.parse);
   return o;
 }

@@ -72,22 +72,18 @@ export type RuleSpec = {
 
 /** Managed WAF rules (http_request_firewall_managed): Cloudflare Managed Ruleset and OWASP core ruleset. */
 export function wafRules(edge: Edge): RuleSpec[] {
-  const rules: RuleSpec[] = [];
-  if (edge.waf.managed)
-    rules.push({
+  const managed = [
+    [edge.waf.managed, "Cloudflare Managed Ruleset", MANAGED_RULESETS.cloudflare],
+    [edge.waf.owasp, "Cloudflare OWASP Core Ruleset", MANAGED_RULESETS.owasp],
+  ] as const;
+  return managed
+    .filter(([on]) => on)
+    .map(([, description, id]) => ({
       action: "execute",
-      description: "Cloudflare Managed Ruleset",
+      description,
       expression: "true",
-      actionParameters: { id: MANAGED_RULESETS.cloudflare },
-    });
-  if (edge.waf.owasp)
-    rules.push({
-      action: "execute",
-      description: "Cloudflare OWASP Core Ruleset",
-      expression: "true",
-      actionParameters: { id: MANAGED_RULESETS.owasp },
-    });
-  return rules;
+      actionParameters: { id },
+    }));
 }
 
 /** Per-IP rate limits (http_ratelimit) for the posture's paths, e.g. login and API. */
