@@ -1,90 +1,136 @@
 import { Transform, type TransformCallback } from "node:stream";
-import { promisify } from "node:util";
-import zlib from "node:zlib";
-
-const zstdCompress = promisify(zlib.zstdCompress);
+import zlib, { type ZstdCompress } from "node:zlib";
 
 export type FramedZstdOptions = {
   level: number;
   /** Input bytes per frame. Larger than zstd's window at the levels we use, so the ratio barely changes. */
   blockBytes?: number;
-  /** Frames compressed at once on libuv's thread pool (bounded memory: ~2 × blockBytes each). */
+  /** Frames compressed at once on libuv's thread pool; memory is about (inFlight + 1) × blockBytes. */
   inFlight?: number;
 };
+
+/**
+ * One persistent zstd compressor. Every write is a whole frame (the stream's default flush is ZSTD_e_end),
+ * so zstd sees the block in one call, knows its size and records it in the frame header. Reusing the
+ * context instead of one `zstdCompress()` per frame saved ~20% CPU at level 3 (0.48 → 0.39 CPU-s on a
+ * 307 MB dump): each call allocated and initialised a fresh context and its tables.
+ */
+class Lane {
+  private readonly stream: ZstdCompress;
+  private out: Buffer[] = [];
+  private failure: Error | undefined;
+
+  constructor(level: number) {
+    this.stream = zlib.createZstdCompress({
+      flush: zlib.constants.ZSTD_e_end,
+      // One output chunk per typical frame: fewer thread-pool round trips and fewer buffers.
+      chunkSize: 1024 * 1024,
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: level,
+        [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+      },
+    });
+    this.stream.on("data", (chunk: Buffer) => this.out.push(chunk));
+    this.stream.on("error", (err: Error) => {
+      this.failure = err;
+    });
+  }
+
+  /** Compress `block` into one frame; resolves with the frame's bytes once zlib has emitted all of them. */
+  frame(block: Buffer): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.stream.write(block, (err) => {
+        if (err || this.failure) return reject(err ?? this.failure);
+        const out = this.out;
+        this.out = [];
+        resolve(out);
+      });
+    });
+  }
+
+  close(): void {
+    this.stream.close();
+  }
+}
+
+type Pending = { output: Promise<Buffer[]>; block: Buffer };
 
 /**
  * zstd compression in independent frames, several compressed at once on the thread pool, emitted in input
  * order. Concatenated frames are one valid zstd stream (`zstd -d`, Node's decompressor, pzstd all read it).
  * Why: a single zlib stream compresses one chunk at a time on one thread, and a backup then waits on it
  * (measured: the main thread idle half the run); frames let compression use the cores pg_dump leaves free.
+ * Input is copied into a small pool of reused blocks, so a backup allocates no per-frame input buffers
+ * (garbage the collector would otherwise chase through hundreds of MB).
  */
 export class FramedZstdCompress extends Transform {
-  private readonly level: number;
   private readonly blockBytes: number;
-  private readonly inFlight: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private readonly queue: Promise<Buffer>[] = [];
+  private readonly lanes: Lane[];
+  private nextLane = 0;
+  /** Frames being compressed, oldest first. */
+  private readonly queue: Pending[] = [];
+  private readonly free: Buffer[] = [];
+  private block: Buffer | undefined;
+  private filled = 0;
   private sawInput = false;
 
   constructor(opts: FramedZstdOptions) {
     super();
-    this.level = opts.level;
     this.blockBytes = opts.blockBytes ?? 4 * 1024 * 1024;
-    this.inFlight = opts.inFlight ?? 3;
+    const inFlight = Math.max(1, opts.inFlight ?? 3);
+    this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.sawInput = true;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    this.drainFull().then(() => done(), done);
+    this.copyIn(chunk).then(() => done(), done);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingBytes > 0 || !this.sawInput) this.startFrame(this.takePending());
-    this.emitAll(0).then(() => done(), done);
+    // Empty input still becomes one (empty) frame: a valid zstd stream that decompresses to nothing.
+    if (this.filled > 0 || !this.sawInput) this.dispatch();
+    this.emitUntil(0).then(() => done(), done);
   }
 
-  /** Start a frame for every full block; wait for the oldest when too many are in flight. */
-  private async drainFull(): Promise<void> {
-    while (this.pendingBytes >= this.blockBytes) {
-      const all = this.takePending();
-      this.startFrame(all.subarray(0, this.blockBytes));
-      const rest = all.subarray(this.blockBytes);
-      if (rest.length) {
-        this.pending = [rest];
-        this.pendingBytes = rest.length;
+  override _destroy(err: Error | null, done: (error: Error | null) => void): void {
+    for (const lane of this.lanes) lane.close();
+    done(err);
+  }
+
+  /** Copy `chunk` into blocks, starting a frame for every full block. */
+  private async copyIn(chunk: Buffer): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      if (!this.block) {
+        await this.emitUntil(this.lanes.length - 1); // a lane (and so a block) is free
+        this.block = this.free.pop() ?? Buffer.allocUnsafeSlow(this.blockBytes);
       }
-      await this.emitAll(this.inFlight - 1);
+      const n = chunk.copy(this.block, this.filled, at);
+      at += n;
+      this.filled += n;
+      if (this.filled === this.blockBytes) this.dispatch();
     }
   }
 
-  private takePending(): Buffer {
-    const all =
-      this.pending.length === 1
-        ? (this.pending[0] as Buffer)
-        : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    return all;
+  private dispatch(): void {
+    const block = this.block ?? Buffer.allocUnsafeSlow(0);
+    const lane = this.lanes[this.nextLane] as Lane;
+    this.nextLane = (this.nextLane + 1) % this.lanes.length;
+    const output = lane.frame(block.subarray(0, this.filled));
+    output.catch(() => {}); // observed in emitUntil; avoid an unhandled rejection while it waits its turn
+    this.queue.push({ output, block });
+    this.block = undefined;
+    this.filled = 0;
   }
 
-  private startFrame(block: Buffer): void {
-    const frame = zstdCompress(block, {
-      params: {
-        [zlib.constants.ZSTD_c_compressionLevel]: this.level,
-        [zlib.constants.ZSTD_c_checksumFlag]: 1,
-        // The frame header then records its size, so decompressors can allocate exactly.
-        [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
-      },
-    });
-    frame.catch(() => {}); // observed in emitAll; avoid an unhandled rejection while it waits its turn
-    this.queue.push(frame);
-  }
-
-  /** Push finished frames, oldest first, until at most `keep` remain in flight. */
-  private async emitAll(keep: number): Promise<void> {
-    while (this.queue.length > keep) this.push(await (this.queue.shift() as Promise<Buffer>));
+  /** Push finished frames, oldest first, until at most `keep` remain in flight; their blocks are reused. */
+  private async emitUntil(keep: number): Promise<void> {
+    while (this.queue.length > keep) {
+      const { output, block } = this.queue.shift() as Pending;
+      for (const piece of await output) this.push(piece);
+      if (block.length === this.blockBytes) this.free.push(block);
+    }
   }
 }

@@ -253,6 +253,46 @@ describe("s3 specifics", () => {
     expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])].map((v) => v.Key)).toEqual(["pre/k2"]);
   });
 
+  it.each([
+    ["empty", 0],
+    ["one byte", 1],
+    ["exactly one part", 8 * MiB],
+    ["one part and a byte", 8 * MiB + 1],
+    ["two parts and a tail", 16 * MiB + 12_345],
+  ])("stores %s exactly, each part sent with a CRC32 checksum", async (_what, size) => {
+    const Bucket = uniqueName("rampart-parts");
+    await s3Client().send(new CreateBucketCommand({ Bucket }));
+    const parts: { crc32: string | undefined }[] = [];
+    const proxy = await faultProxy(s3Endpoint(), (req) => {
+      if (req.method === "PUT" && /[?&]partNumber=/.test(req.url ?? ""))
+        parts.push({ crc32: req.headers["x-amz-checksum-crc32"] as string | undefined });
+      return "pass";
+    });
+    try {
+      const store = new S3Store(`s3://${Bucket}/p`, { endpoint: proxy.endpoint, retry: FAST_RETRY });
+      const data = randomBytes(size);
+      // Odd-sized writes, so parts are assembled across chunk boundaries.
+      const chunks = Array.from({ length: Math.ceil(size / 777_777) }, (_, i) =>
+        data.subarray(i * 777_777, (i + 1) * 777_777),
+      );
+      let progress = 0;
+      const res = await store.put("obj", Readable.from(chunks), {
+        expectedSize: size,
+        onProgress: (n) => {
+          progress = n;
+        },
+      });
+      expect(res.bytes).toBe(size);
+      expect(progress).toBe(size);
+      expect((await store.getBytes("obj")).equals(data)).toBe(true);
+      expect(parts.length).toBe(size >= 8 * MiB ? Math.ceil(size / (8 * MiB)) : 0);
+      for (const p of parts) expect(p.crc32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+      expect((await s3Client().send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("explains a missing bucket with the endpoint, without retrying", async () => {
     const store = new S3Store("s3://no-such-bucket-rampart/x", { endpoint: s3Endpoint(), retry: FAST_RETRY });
     const err = await store.getBytes("a").catch((e: unknown) => e);

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
+import { GarbagePacer } from "../gc-pacer.ts";
 import { type DumpExit, describeExit } from "../pg/dump.ts";
 
 /**
@@ -6,12 +7,14 @@ import { type DumpExit, describeExit } from "../pg/dump.ts";
  * until pg_dump has exited: a non-zero exit, a signal or an implausibly small dump fails the stream here,
  * so every later stage (compression, encryption, the upload) is destroyed before the store completes the
  * object. This is `set -o pipefail` for streams: no stored object without a clean pg_dump exit.
+ * It also paces garbage collection of the pipe's read buffers (see GarbagePacer): bounded memory.
  */
 export class DumpExitGate extends Transform {
   /** Raw pg_dump bytes seen. */
   bytes = 0;
   private readonly exited: Promise<DumpExit>;
   private readonly minBytes: number;
+  private readonly pacer = new GarbagePacer();
 
   constructor(exited: Promise<DumpExit>, minBytes: number) {
     super();
@@ -21,6 +24,7 @@ export class DumpExitGate extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    this.pacer.add(chunk.length);
     cb(null, chunk);
   }
 

@@ -1,6 +1,5 @@
-import { PassThrough, pipeline, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import {
-  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -11,10 +10,10 @@ import {
   type S3ClientConfig,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { UserError } from "../../../posture/errors.ts";
 import { redact } from "../redact.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
+import { multipartPut } from "./s3-multipart.ts";
 import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 const MiB = 1024 * 1024;
@@ -24,8 +23,8 @@ const TARGET_PARTS = 9000;
 /**
  * Parts in flight. Each is a buffered copy of the body: two keep one part uploading while the next fills
  * (a backup's compressed stream is far slower than the network), and bound the upload's memory to
- * 2 × part size (16 MiB up to ~50 GB objects) whatever the object size. Four (the former 64 MiB budget)
- * were not measurably faster against moto and cost ~10–15 MB more peak RSS in `rampart backup`.
+ * 3 reused part buffers (24 MiB up to ~50 GB objects) whatever the object size. Four were not measurably
+ * faster against moto and cost ~10–15 MB more peak RSS in `rampart backup`.
  */
 const QUEUE = 2;
 
@@ -71,9 +70,8 @@ const messageOf = (err: unknown): string => redact(err instanceof Error ? err.me
 
 /**
  * s3://bucket/prefix. Works with AWS and S3-compatible services (MinIO, Hetzner, R2, moto): when an
- * endpoint is configured, path-style addressing is used. Single requests are retried here with backoff
- * (the SDK's own retries are off for them, so attempts don't multiply); multipart uploads keep the SDK's
- * per-part retries, because a streamed body cannot be replayed as a whole.
+ * endpoint is configured, path-style addressing is used. Every request, each part of a multipart upload
+ * included, is retried here with backoff (the SDK's own retries are off, so attempts don't multiply).
  */
 export class S3Store implements Store {
   readonly url: string;
@@ -82,7 +80,6 @@ export class S3Store implements Store {
   readonly prefix: string;
   readonly endpoint: string | undefined;
   private readonly client: S3Client;
-  private readonly uploadClient: S3Client;
   private readonly retry: Omit<RetryOptions, "isTransient">;
 
   constructor(url: string, opts: S3StoreOptions = {}) {
@@ -101,10 +98,6 @@ export class S3Store implements Store {
       ...opts.clientConfig,
     };
     this.client = new S3Client({ ...base, maxAttempts: 1 });
-    this.uploadClient = new S3Client({
-      ...base,
-      maxAttempts: opts.retry?.attempts ?? DEFAULT_RETRY.attempts,
-    });
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
@@ -163,50 +156,22 @@ export class S3Store implements Store {
 
   async put(key: string, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
     const Key = this.key(key);
-    const partSize = partSizeFor(opts.expectedSize);
-    let bytes = 0;
-    const counted = new PassThrough({ highWaterMark: MiB });
-    counted.on("data", (c: Buffer) => {
-      bytes += c.length;
-    });
-    // A failing body, or the abort signal, errors `counted`, which fails the Upload, which then aborts
-    // the multipart upload itself (leavePartsOnError: false) before done() rejects.
-    pipeline(body, counted, () => {});
-    const onAbort = () => counted.destroy(opts.signal?.reason ?? new Error("upload aborted"));
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const upload = new Upload({
-      client: this.uploadClient,
-      params: { Bucket: this.bucket, Key, Body: counted, ContentType: opts.contentType },
-      partSize,
-      queueSize: QUEUE,
-      leavePartsOnError: false,
-    });
-    upload.on("httpUploadProgress", (p) => {
-      if (p.loaded !== undefined) opts.onProgress?.(p.loaded);
-    });
     try {
-      await upload.done();
+      const bytes = await multipartPut(body, {
+        client: this.client,
+        bucket: this.bucket,
+        key: Key,
+        partSize: partSizeFor(opts.expectedSize),
+        queue: QUEUE,
+        contentType: opts.contentType,
+        signal: opts.signal,
+        retry: { ...this.retry, isTransient: isTransientS3Error },
+        onProgress: opts.onProgress,
+      });
+      return { key, bytes };
     } catch (err) {
-      counted.destroy();
-      await this.abortMultipart(Key, upload.uploadId);
       throw this.userError("PutObject", key, err);
-    } finally {
-      opts.signal?.removeEventListener("abort", onAbort);
     }
-    return { key, bytes };
-  }
-
-  /** Belt and braces after a failed upload: lib-storage aborts on its own, but parts cost money. */
-  private async abortMultipart(Key: string, UploadId: string | undefined): Promise<void> {
-    if (!UploadId) return;
-    await withRetry(
-      () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })),
-      {
-        ...this.retry,
-        isTransient: isTransientS3Error,
-      },
-    ).catch(() => {}); // NoSuchUpload: already aborted.
   }
 
   async putBytes(key: string, body: Uint8Array | string, contentType?: string): Promise<PutResult> {
