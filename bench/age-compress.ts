@@ -1,16 +1,25 @@
 // Memory and speed of the backup transforms on generated data (default 200 MiB):
-//   age encryption alone (memory must stay far below the data size), zstd level 3 (optionally 0 vs 2 workers,
-//   baseline 0 workers, same run), and zstd + age together.   node bench/age-compress.ts [MiB]
+//   age encrypt and decrypt, native (scripts/lib/age) against the age-encryption library (the previous
+//   implementation: pure-JS ChaCha20 behind web streams), same data, same run; zstd level 3 (optionally 0 vs
+//   2 workers); zstd + age together.
+//   node bench/age-compress.ts [MiB] [--age-only]        (run under flock -x /tmp/rampart-cpu.lock)
 import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Duplex, Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
-import { encryptStream, generateIdentity, identityToRecipient } from "../scripts/lib/age.ts";
+import { Decrypter, Encrypter } from "age-encryption";
+import { decryptStream, encryptStream, generateIdentity, identityToRecipient } from "../scripts/lib/age.ts";
 import { compressStream } from "../scripts/lib/compress.ts";
+import { libraryDuplex } from "./age-library.ts";
 import { peakRss } from "./rss.ts";
 
 const MiB = 1024 * 1024;
 const total = Number(process.argv[2] ?? 200) * MiB;
+const ageOnly = process.argv.includes("--age-only");
 
 /** Dump-like data: half random hex (compressible ~2x), in 1 MiB chunks from a few fixed blocks. */
 const blocks = Array.from({ length: 8 }, () => Buffer.from(randomBytes(MiB / 2).toString("hex")));
@@ -25,41 +34,88 @@ function source(): Readable {
   });
 }
 
-async function measure(name: string, stages: () => Promise<Duplex[]>): Promise<number> {
+type Result = { secs: number; cpu: number };
+
+async function measure(
+  name: string,
+  stages: () => Promise<Duplex[]>,
+  from: () => Readable = source,
+  sink?: Writable,
+): Promise<Result> {
   let out = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      out += chunk.length;
-      cb();
-    },
-  });
+  const counter =
+    sink ??
+    new Writable({
+      write(chunk: Buffer, _e, cb) {
+        out += chunk.length;
+        cb();
+      },
+    });
   const built = await stages();
   const rss = peakRss();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await pipeline([source(), ...built, sink]);
+  await pipeline([from(), ...built, counter]);
   const secs = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6;
   const peak = rss.stop();
   console.log(
-    `${name.padEnd(22)} ${(total / MiB / secs).toFixed(1).padStart(7)} MiB/s in  out ${(out / MiB).toFixed(0)} MiB  ` +
-      `peak RSS +${(peak / MiB).toFixed(0)} MiB (data ${total / MiB} MiB)`,
+    `${name.padEnd(24)} ${(total / MiB / secs).toFixed(1).padStart(7)} MiB/s  wall ${secs.toFixed(3)} s  ` +
+      `cpu ${cpu.toFixed(3)} s  ${sink ? "" : `out ${(out / MiB).toFixed(0)} MiB  `}peak RSS +${(peak / MiB).toFixed(0)} MiB`,
   );
-  return secs;
+  return { secs, cpu };
 }
 
-const recipient = await identityToRecipient(await generateIdentity());
-await measure("age encrypt", async () => [await encryptStream([recipient])]);
-const zstd = (workers: number) =>
-  zlib.createZstdCompress({
-    params: { [zlib.constants.ZSTD_c_compressionLevel]: 3, [zlib.constants.ZSTD_c_nbWorkers]: workers },
+const ratio = (label: string, oldR: Result, newR: Result) =>
+  console.log(
+    `  ${label}: native/library wall ${(newR.secs / oldR.secs).toFixed(3)}  cpu ${(newR.cpu / oldR.cpu).toFixed(3)}`,
+  );
+
+const identity = await generateIdentity();
+const recipient = await identityToRecipient(identity);
+const sealedFile = join(tmpdir(), `rampart-age-bench-${process.pid}.age`);
+try {
+  console.log(`age on ${total / MiB} MiB`);
+  const encOld = await measure("age encrypt (library)", async () => {
+    const e = new Encrypter();
+    e.addRecipient(recipient);
+    return [await libraryDuplex((input) => e.encrypt(input))];
   });
-const single = await measure("zstd-3 0 workers", async () => [zstd(0)]);
-// Node 24.21 crashes here with ERR_STREAM_PUSH_AFTER_EOF (an uncaught error from zlib, not a rejection),
-// which is why compressStream uses no workers. Opt in to see it: ZSTD_WORKERS_BENCH=1.
-if (process.env.ZSTD_WORKERS_BENCH) {
-  const multi = await measure("zstd-3 2 workers", async () => [zstd(2)]);
-  console.log(`  2 workers / 0 workers time ratio ${(multi / single).toFixed(2)}`);
+  const encNew = await measure("age encrypt (native)", async () => [await encryptStream([recipient])]);
+  ratio("encrypt", encOld, encNew);
+
+  await pipeline(source(), await encryptStream([recipient]), createWriteStream(sealedFile));
+  const sealed = () => createReadStream(sealedFile);
+  const decOld = await measure(
+    "age decrypt (library)",
+    async () => {
+      const d = new Decrypter();
+      d.addIdentity(identity);
+      return [await libraryDuplex((input) => d.decrypt(input))];
+    },
+    sealed,
+  );
+  const decNew = await measure("age decrypt (native)", async () => [await decryptStream([identity])], sealed);
+  ratio("decrypt", decOld, decNew);
+} finally {
+  await rm(sealedFile, { force: true });
 }
-await measure("compressStream+age", async () => [
-  compressStream({ algorithm: "zstd", level: 3 }),
-  await encryptStream([recipient]),
-]);
+
+if (!ageOnly) {
+  const zstd = (workers: number) =>
+    zlib.createZstdCompress({
+      params: { [zlib.constants.ZSTD_c_compressionLevel]: 3, [zlib.constants.ZSTD_c_nbWorkers]: workers },
+    });
+  const single = await measure("zstd-3 0 workers", async () => [zstd(0)]);
+  // Node 24.21 crashes here with ERR_STREAM_PUSH_AFTER_EOF (an uncaught error from zlib, not a rejection),
+  // which is why compressStream uses no workers. Opt in to see it: ZSTD_WORKERS_BENCH=1.
+  if (process.env.ZSTD_WORKERS_BENCH) {
+    const multi = await measure("zstd-3 2 workers", async () => [zstd(2)]);
+    console.log(`  2 workers / 0 workers time ratio ${(multi.secs / single.secs).toFixed(2)}`);
+  }
+  await measure("compressStream+age", async () => [
+    compressStream({ algorithm: "zstd", level: 3 }),
+    await encryptStream([recipient]),
+  ]);
+}

@@ -80,6 +80,52 @@ describe("age interop", () => {
     );
   });
 
+  it("age -d and our decrypt agree at chunk-boundary sizes, both ways", async () => {
+    const identities = await readIdentityFile(cliKey);
+    for (const size of [0, 1, 65_535, 65_536, 65_537, 2 * 65_536]) {
+      const data = randomBytes(size);
+      const ours = join(dir, `ours-${size}.age`);
+      await writeFile(ours, await through(data, await encryptStream([cliRecipient])));
+      const { stdout } = await run("age", ["-d", "-i", cliKey, ours], opts);
+      expect(stdout.equals(data), `age -d of our ${size}-byte file`).toBe(true);
+
+      await writeFile(join(dir, "plain-sized"), data);
+      const theirs = join(dir, `theirs-${size}.age`);
+      await run("age", ["-r", cliRecipient, "-o", theirs, join(dir, "plain-sized")]);
+      const opened = await through(await readFile(theirs), await decryptStream(identities));
+      expect(opened.equals(data), `our decrypt of age -r's ${size}-byte file`).toBe(true);
+    }
+  });
+
+  it("decryptStream reads age -R output for several recipients, with any one identity", async () => {
+    const others = await Promise.all([generateIdentity(), generateIdentity()]);
+    const recipientsFile = join(dir, "recipients.txt");
+    const recipients = [...(await Promise.all(others.map((o) => identityToRecipient(o)))), cliRecipient];
+    await writeFile(
+      recipientsFile,
+      `# team
+${recipients.join("\n")}
+`,
+    );
+    const data = randomBytes(300_000);
+    await writeFile(join(dir, "plain3"), data);
+    await run("age", ["-R", recipientsFile, "-o", join(dir, "many.age"), join(dir, "plain3")]);
+    const sealed = await readFile(join(dir, "many.age"));
+    expect((sealed.toString("latin1").match(/\n-> X25519 /g) ?? []).length).toBe(3);
+    for (const ids of [[others[1] as string], await readIdentityFile(cliKey)])
+      expect((await through(sealed, await decryptStream(ids))).equals(data)).toBe(true);
+  });
+
+  it("keys: identityToRecipient matches age-keygen -y, and age-keygen -y reads generateIdentity's keys", async () => {
+    const [cliIdentity] = await readIdentityFile(cliKey);
+    expect(await identityToRecipient(cliIdentity as string)).toBe(cliRecipient);
+    const ours = await generateIdentity();
+    const file = join(dir, "generated.txt");
+    await writeFile(file, `${ours}\n`, { mode: 0o600 });
+    const { stdout } = await run("age-keygen", ["-y", file]);
+    expect(stdout.toString().trim()).toBe(await identityToRecipient(ours));
+  });
+
   it("the backup pipeline (zstd then age) is readable by age -d | zstd -d", async () => {
     const data = Buffer.from("CREATE TABLE t (id int);\n".repeat(50_000));
     const sealed = await through(
