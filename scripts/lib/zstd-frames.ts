@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Transform, type TransformCallback } from "node:stream";
 import zlib, { type ZstdCompress } from "node:zlib";
 
@@ -5,7 +6,10 @@ export type FramedZstdOptions = {
   level: number;
   /** Input bytes per frame. Larger than zstd's window at the levels we use, so the ratio barely changes. */
   blockBytes?: number;
-  /** Frames compressed at once on libuv's thread pool; memory is about (inFlight + 1) × blockBytes. */
+  /**
+   * Frames compressed at once on libuv's thread pool; memory is about (inFlight + 1) × blockBytes.
+   * @default one per core, 2 to 3: on 2 cores a third frame bought no time and cost ~5 MB RSS.
+   */
   inFlight?: number;
 };
 
@@ -79,7 +83,7 @@ export class FramedZstdCompress extends Transform {
   constructor(opts: FramedZstdOptions) {
     super();
     this.blockBytes = opts.blockBytes ?? 4 * 1024 * 1024;
-    const inFlight = Math.max(1, opts.inFlight ?? 3);
+    const inFlight = Math.max(1, opts.inFlight ?? Math.min(3, Math.max(2, availableParallelism())));
     this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));
   }
 
