@@ -68,11 +68,14 @@ function report(err: unknown): number {
   return EXIT.failure;
 }
 
-if (import.meta.main) {
+/** The process edge, for bin/rampart (the installed entry) and `node scripts/cli.ts`. */
+export async function run(argv: string[]): Promise<void> {
   // A reader that goes away (`rampart ... | head`) is not an error of ours: stop quietly.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
     throw e;
   });
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(argv);
 }
+
+if (import.meta.main) await run(process.argv.slice(2));

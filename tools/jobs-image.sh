@@ -3,7 +3,8 @@
 # the host by `make test` (verify mode) even where no Docker engine runs.
 #
 #   tools/jobs-image.sh install <pg-major> <app-dir>   # inside the image build (root, Debian bookworm)
-#   tools/jobs-image.sh install-app <app-dir> <bin-dir> # the CLI part of install (also run on the host by make test)
+#   tools/jobs-image.sh install-app <app-dir> <bin-dir> [cache-uid] # the CLI part of install (also run on
+#                                                         # the host by make test)
 #   tools/jobs-image.sh verify  [rampart-cmd...]        # check the tools the jobs need are present and run
 set -euo pipefail
 
@@ -29,19 +30,58 @@ install_image() {
   apt-get install -y --no-install-recommends "postgresql-client-${pg_major}"
   apt-get purge -y --auto-remove curl gnupg
   rm -rf /var/lib/apt/lists/*
-  install_app "$app" /usr/local/bin
-  npm cache clean --force
   id rampart >/dev/null 2>&1 || useradd --system --uid 10001 --home-dir /home/rampart --create-home rampart
+  install_app "$app" /usr/local/bin "$(id -u rampart)"
+  env -u NODE_COMPILE_CACHE npm cache clean --force
 }
 
 # The CLI: production dependencies only (a dev-only import fails here, not in production), run by Node's
-# native type stripping through a wrapper on PATH.
+# native type stripping through the package's own entry (package.json "bin": bin/rampart), linked on PATH.
 install_app() {
-  local app=${1:?app dir required} bin=${2:?bin dir required}
-  (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+  local app=${1:?app dir required} bin=${2:?bin dir required} cache_uid=${3:-}
+  (cd "$app" && env -u NODE_COMPILE_CACHE npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
   install -d "$bin"
-  printf '#!/bin/sh\nexec node %s/scripts/cli.ts "$@"\n' "$app" >"$bin/rampart"
-  chmod 0755 "$bin/rampart"
+  ln -sfn "$app/bin/rampart" "$bin/rampart"
+  [[ -z ${NODE_COMPILE_CACHE:-} ]] || warm_cache "$app" "$bin" "$NODE_COMPILE_CACHE" "$cache_uid"
+}
+
+# Imports every CLI module and every package the CLI imports lazily (import("pkg")), without running
+# anything: fills the compile cache, and fails the build on a module that needs a dev dependency.
+# Not scripts/lib/plan: `rampart plan` runs the Pulumi program under infra/, which the image does not ship.
+# shellcheck disable=SC2016
+WARM_JS='
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+const ts = (d) => readdirSync(d, { recursive: true }).filter((f) => f.endsWith(".ts")).map((f) => join(d, f));
+const files = ["scripts/cli.ts", ...["scripts/commands", "scripts/lib", "posture"].flatMap(ts)].filter(
+  (f) => !f.startsWith("scripts/lib/plan/"),
+);
+const lazy = new Set();
+for (const f of files) {
+  await import(pathToFileURL(f).href);
+  for (const m of readFileSync(f, "utf8").matchAll(/\bimport\(\s*"([^".][^"]*)"\s*\)/g)) lazy.add(m[1]);
+}
+for (const p of lazy) await import(p);
+console.log(`compile cache: ${files.length} modules, lazily loaded ${[...lazy].join(", ")}`);
+'
+
+# Node's compile cache (NODE_COMPILE_CACHE), pre-warmed so that every job run skips type stripping and
+# parsing (~0.1 s and ~20 MB per run). Node keeps one subdirectory per uid: warm it as the uid the jobs run
+# as. The result is root-owned and read-only to them, so a job cannot plant code for later runs.
+warm_cache() {
+  local app=$1 bin=$2 dir=$3 uid=${4:-}
+  local as=()
+  rm -rf "$dir"
+  install -d -m 0755 "$dir"
+  if [[ -n $uid ]]; then
+    chown "$uid" "$dir"
+    as=(setpriv --reuid="$uid" --regid="$(id -g "$uid")" --clear-groups)
+  fi
+  (cd "$app" && NODE_COMPILE_CACHE=$dir "${as[@]}" node --input-type=module -e "$WARM_JS")
+  NODE_COMPILE_CACHE=$dir "${as[@]}" "$bin/rampart" --help >/dev/null
+  if [[ -n $uid ]]; then chown -R 0:0 "$dir"; fi
+  chmod -R a+rX,go-w "$dir"
 }
 
 verify() {
@@ -65,5 +105,5 @@ case ${1:-} in
   install) shift; install_image "$@" ;;
   install-app) shift; install_app "$@" ;;
   verify) shift; verify "$@" ;;
-  *) die "usage: $0 install <pg-major> <app-dir> | install-app <app-dir> <bin-dir> | verify [rampart-cmd...]" ;;
+  *) die "usage: $0 install <pg-major> <app-dir> | install-app <app-dir> <bin-dir> [cache-uid] | verify [rampart-cmd...]" ;;
 esac

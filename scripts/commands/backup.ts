@@ -1,9 +1,6 @@
 import { type Command, Option } from "commander";
-import { loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { formatBytes, printResult } from "../lib/output.ts";
 import { redact } from "../lib/redact.ts";
 import { TOOL_VERSION } from "../lib/version.ts";
 
@@ -37,16 +34,35 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 async function backup(opts: Opts): Promise<number> {
+  // Everything the run needs loads here, not at registration: `rampart --help` stays cheap.
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { createLogger } = await import("../lib/log.ts");
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ job: "backup", stack: posture.source.stack });
-  const { connInfoFromEnv } = await import("../lib/pg/conninfo.ts");
-  const { pgTool } = await import("../lib/pg/dump.ts");
-  const { openStore } = await import("../lib/store/index.ts");
-  const { runBackup } = await import("../lib/backup/run.ts");
-  const { currentRecipients } = await import("../lib/rotation/age-identity.ts");
-  const { startJobReporter } = await import("../lib/sentry.ts");
+  const [
+    { connInfoFromEnv },
+    { pgTool },
+    { openStore },
+    { runBackup },
+    { currentRecipients },
+    { startJobReporter },
+    { formatBytes, printResult },
+  ] = await Promise.all([
+    import("../lib/pg/conninfo.ts"),
+    import("../lib/pg/dump.ts"),
+    import("../lib/store/index.ts"),
+    import("../lib/backup/run.ts"),
+    import("../lib/rotation/age-identity.ts"),
+    import("../lib/sentry.ts"),
+    import("../lib/output.ts"),
+  ]);
 
   const conn = connInfoFromEnv();
+  // Independent lookups overlap: recipients (maybe the secret store), the store's SDK, the Sentry DSN.
+  // Their failures still surface inside the try below, as before, where they are reported.
+  const recipients = currentRecipients(posture);
+  const store = openStore(posture.stores.backups);
+  for (const p of [recipients, store]) p.catch(() => {});
   const reporter = await startJobReporter("backup", posture, opts.sentryDsnFile, log);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`interrupted by ${sig}`));
@@ -55,9 +71,9 @@ async function backup(opts: Opts): Promise<number> {
   try {
     const result = await runBackup({
       posture,
-      recipients: await currentRecipients(posture),
+      recipients: await recipients,
       conn,
-      store: await openStore(posture.stores.backups),
+      store: await store,
       log,
       pgDump: pgTool("pg_dump"),
       toolVersion: TOOL_VERSION,

@@ -1,9 +1,6 @@
 import type { Command } from "commander";
-import { describeRetention, loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { formatBytes, printResult, table } from "../lib/output.ts";
 
 export const order = 31;
 
@@ -28,6 +25,8 @@ export function register(program: Command, ctx: CliContext): void {
 }
 
 async function list(opts: Opts): Promise<number> {
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { formatBytes, printResult, table } = await import("../lib/output.ts");
   const posture = loadPosture(opts.stack);
   const { openStore } = await import("../lib/store/index.ts");
   const { readCatalog } = await import("../lib/backup/catalog.ts");
@@ -54,6 +53,9 @@ async function list(opts: Opts): Promise<number> {
 }
 
 async function prune(opts: Opts): Promise<number> {
+  const { describeRetention, loadPosture } = await import("../../posture/index.ts");
+  const { createLogger } = await import("../lib/log.ts");
+  const { printResult } = await import("../lib/output.ts");
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ job: "prune", stack: posture.source.stack });
   const { openStore } = await import("../lib/store/index.ts");

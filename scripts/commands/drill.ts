@@ -1,11 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { UserError } from "../../posture/errors.ts";
-import { loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { printResult, table } from "../lib/output.ts";
 
 export const order = 41;
 
@@ -73,6 +70,9 @@ function serverSpec(opts: Opts): string {
 export const openable = (url: string) => (url.startsWith("file:") ? fileURLToPath(url) : url);
 
 async function runDrillCommand(opts: Opts): Promise<number> {
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { createLogger } = await import("../lib/log.ts");
+  const { printResult } = await import("../lib/output.ts");
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ stack: posture.source.stack });
   const jobs = opts.jobs;
@@ -123,6 +123,8 @@ async function runDrillCommand(opts: Opts): Promise<number> {
 }
 
 async function history(opts: Opts): Promise<number> {
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { printResult, table } = await import("../lib/output.ts");
   const posture = loadPosture(opts.stack);
   const { EvidenceLog } = await import("../lib/evidence.ts");
   const { drillHistory } = await import("../lib/drill/record.ts");

@@ -1,9 +1,6 @@
 import type { Command } from "commander";
-import { loadPosture } from "../../posture/index.ts";
 import { type CliContext, EXIT } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { printResult } from "../lib/output.ts";
 
 export const order = 15;
 
@@ -17,6 +14,9 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(option("json"))
     .action(
       ctx.action(async (opts: { stack: string; json?: boolean }) => {
+        const { loadPosture } = await import("../../posture/index.ts");
+        const { createLogger } = await import("../lib/log.ts");
+        const { printResult } = await import("../lib/output.ts");
         const posture = loadPosture(opts.stack);
         const log = createLogger({}, { command: "plan" });
         log.info("recording the Pulumi program under the mock runtime", { stack: posture.source.stack });

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { claimsFor, loadPosture, notApplicable } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
 import { option } from "../lib/options.ts";
-import { printResult } from "../lib/output.ts";
 
 export const order = 10;
 
@@ -13,7 +11,9 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(option("stack"))
     .addOption(option("json"))
     .action(
-      ctx.action((opts: { stack: string; json?: boolean }) => {
+      ctx.action(async (opts: { stack: string; json?: boolean }) => {
+        const { claimsFor, loadPosture, notApplicable } = await import("../../posture/index.ts");
+        const { printResult } = await import("../lib/output.ts");
         const posture = loadPosture(opts.stack);
         const claims = claimsFor(posture);
         printResult({ posture, claims, notApplicable: notApplicable(posture) }, opts, () =>

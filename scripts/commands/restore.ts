@@ -1,10 +1,7 @@
 import { type Command, Option } from "commander";
 import { UserError } from "../../posture/errors.ts";
-import { loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { formatBytes, printResult } from "../lib/output.ts";
 import { redact } from "../lib/redact.ts";
 
 export const order = 40;
@@ -54,16 +51,31 @@ export function register(program: Command, ctx: CliContext): void {
 async function restore(opts: Opts): Promise<number> {
   if (!opts.target === !opts.toFile)
     throw new UserError("pass exactly one of --target <url|env:NAME> and --to-file <path>", { exitCode: 2 });
+  // Everything the run needs loads here, not at registration: `rampart --help` stays cheap.
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { createLogger } = await import("../lib/log.ts");
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose }).with({ job: "restore", stack: posture.source.stack });
   const jobs = opts.jobs;
-  const { openStore } = await import("../lib/store/index.ts");
-  const { EvidenceLog } = await import("../lib/evidence.ts");
-  const { resolveIdentity } = await import("../lib/identity.ts");
-  const { resolveTarget } = await import("../lib/restore/connection.ts");
-  const { describeConn } = await import("../lib/pg/conninfo.ts");
-  const { restoreBackup } = await import("../lib/restore/index.ts");
-  const { RESTORE_KIND } = await import("../lib/drill/record.ts");
+  const [
+    { formatBytes, printResult },
+    { openStore },
+    { EvidenceLog },
+    { resolveIdentity },
+    { resolveTarget },
+    { describeConn },
+    { restoreBackup },
+    { RESTORE_KIND },
+  ] = await Promise.all([
+    import("../lib/output.ts"),
+    import("../lib/store/index.ts"),
+    import("../lib/evidence.ts"),
+    import("../lib/identity.ts"),
+    import("../lib/restore/connection.ts"),
+    import("../lib/pg/conninfo.ts"),
+    import("../lib/restore/index.ts"),
+    import("../lib/drill/record.ts"),
+  ]);
 
   const target = opts.target ? resolveTarget(opts.target) : undefined;
   const evidence = await EvidenceLog.open(posture.stores.evidence);

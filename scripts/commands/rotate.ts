@@ -1,10 +1,7 @@
 import { type Command, Option } from "commander";
 import { UserError } from "../../posture/errors.ts";
-import { loadPosture } from "../../posture/index.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
-import { createLogger } from "../lib/log.ts";
 import { option } from "../lib/options.ts";
-import { printResult, table } from "../lib/output.ts";
 
 export const order = 50;
 
@@ -54,6 +51,9 @@ Exit code 1 when a secret failed its test or could not be rotated.`,
 }
 
 async function run(secret: string | undefined, opts: Opts): Promise<number> {
+  const { loadPosture } = await import("../../posture/index.ts");
+  const { createLogger } = await import("../lib/log.ts");
+  const { printResult, table } = await import("../lib/output.ts");
   const posture = loadPosture(opts.stack);
   const log = createLogger({ verbose: opts.verbose ?? false });
   if (opts.status) return (await import("../lib/rotation/report.ts")).printStatus(posture, opts);

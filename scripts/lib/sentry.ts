@@ -48,6 +48,8 @@ export function scrubEvent(event: ErrorEvent): ErrorEvent {
 /**
  * Sentry Crons + error capture for a scheduled job. Minimal SDK setup (no default integrations, no
  * tracing, no PII): a backup job has nothing to trace and must not ship its environment anywhere.
+ * The SDK (~0.2 s to load) loads in the background while the job starts; calls wait for it, in call order
+ * (each is a reaction on the same promise). A failed load surfaces in close().
  */
 export async function startReporter(
   dsn: string | undefined,
@@ -55,17 +57,22 @@ export async function startReporter(
   meta: { release: string; environment: string },
 ): Promise<Reporter | undefined> {
   if (!dsn) return undefined;
-  const Sentry = await import("@sentry/node");
-  Sentry.init({
-    dsn,
-    release: meta.release,
-    environment: meta.environment,
-    defaultIntegrations: false,
-    sendDefaultPii: false,
-    skipOpenTelemetrySetup: true,
-    beforeSend: (event) => scrubEvent(event),
-    beforeBreadcrumb: (crumb) => redactValue(crumb),
+  const sdk = import("@sentry/node").then((Sentry) => {
+    Sentry.init({
+      dsn,
+      release: meta.release,
+      environment: meta.environment,
+      defaultIntegrations: false,
+      sendDefaultPii: false,
+      skipOpenTelemetrySetup: true,
+      beforeSend: (event) => scrubEvent(event),
+      beforeBreadcrumb: (crumb) => redactValue(crumb),
+    });
+    return Sentry;
   });
+  const later = (fn: (sentry: typeof import("@sentry/node")) => void) => {
+    sdk.then(fn).catch(() => {}); // a load failure is reported once, by close()
+  };
   const config = {
     schedule: { type: "crontab" as const, value: monitor.schedule },
     checkinMargin: monitor.checkinMarginMinutes,
@@ -77,16 +84,20 @@ export async function startReporter(
   return {
     started() {
       startedAt = Date.now();
-      checkInId = Sentry.captureCheckIn({ monitorSlug: monitor.slug, status: "in_progress" }, config);
+      later((Sentry) => {
+        checkInId = Sentry.captureCheckIn({ monitorSlug: monitor.slug, status: "in_progress" }, config);
+      });
     },
     finished(status) {
       const duration = (Date.now() - startedAt) / 1000;
-      Sentry.captureCheckIn(
-        checkInId
-          ? { monitorSlug: monitor.slug, status, checkInId, duration }
-          : { monitorSlug: monitor.slug, status },
-        config,
-      );
+      later((Sentry) => {
+        Sentry.captureCheckIn(
+          checkInId
+            ? { monitorSlug: monitor.slug, status, checkInId, duration }
+            : { monitorSlug: monitor.slug, status },
+          config,
+        );
+      });
     },
     capture(err) {
       // Messages are scrubbed again in beforeSend; redacting here keeps the exception value clean too.
@@ -94,10 +105,10 @@ export async function startReporter(
       const clean = new Error(redact(e.message));
       clean.name = e.name;
       clean.stack = redact(e.stack ?? e.message);
-      Sentry.captureException(clean);
+      later((Sentry) => Sentry.captureException(clean));
     },
     async close() {
-      await Sentry.close(5_000);
+      await (await sdk).close(5_000);
     },
   };
 }

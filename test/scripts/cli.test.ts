@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, test } from "vitest";
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
 import { variant } from "../posture/fixtures.ts";
+import { tempDirSync } from "../support/temp.ts";
 
 const CLI = new URL("../../scripts/cli.ts", import.meta.url).pathname;
 const run = (...args: string[]) => {
@@ -65,5 +68,81 @@ describe("rampart CLI", () => {
   test("unknown options and commands are usage errors (exit 2)", () => {
     expect(run("posture", "--bogus").code).toBe(2);
     expect(run("frobnicate").code).toBe(2);
+  });
+});
+
+describe("bin/rampart, the installed entry", () => {
+  const BIN = new URL("../../bin/rampart", import.meta.url).pathname;
+  const dir = tempDirSync("rampart-cli-bin-");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = (args: string[], env: Record<string, string>, nodeArgs: string[] = []) => {
+    const { NODE_COMPILE_CACHE: _, ...inherited } = process.env;
+    const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], {
+      encoding: "utf8",
+      env: { ...inherited, RAMPART_STACK: "", ...env },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test("runs the CLI with the same help, and keeps Node's compile cache under XDG_CACHE_HOME", () => {
+    const xdg = join(dir, "xdg");
+    const r = bin(["--help"], { XDG_CACHE_HOME: xdg });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(run("--help").stdout);
+    // One directory per Node version and uid, holding the compiled modules (cli.ts among them).
+    const [tag, ...more] = readdirSync(join(xdg, "rampart"));
+    expect(more).toEqual([]);
+    expect(readdirSync(join(xdg, "rampart", tag as string)).length).toBeGreaterThan(5);
+  });
+
+  test("a cache location it cannot use is not an error: it falls back to a private dir in TMPDIR", () => {
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    // XDG and HOME candidates are under a regular file: mkdir fails (ENOTDIR), the run goes on.
+    const r = bin(["--version"], { XDG_CACHE_HOME: file, HOME: file, TMPDIR: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(run("--version").stdout.trim());
+    expect(r.stderr).toBe("");
+    const own = join(tmp, `rampart-compile-cache-${process.getuid?.()}`);
+    expect(statSync(own).mode & 0o777).toBe(0o700);
+    expect(readdirSync(own)).toHaveLength(1);
+  });
+
+  test("a tmp cache dir that others can write to is never used", () => {
+    const tmp = join(dir, "tmp-shared");
+    const shared = join(tmp, `rampart-compile-cache-${process.getuid?.()}`);
+    mkdirSync(shared, { recursive: true });
+    chmodSync(shared, 0o777);
+    const file = join(tmp, "not-a-dir");
+    writeFileSync(file, "");
+    const r = bin(["--version"], { XDG_CACHE_HOME: file, HOME: "/", TMPDIR: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(shared)).toEqual([]);
+  });
+
+  test("registering the commands loads no command implementation or heavy dependency", () => {
+    // Record every module the loader loads, through Node's in-thread module hooks.
+    const hook = `data:text/javascript,${encodeURIComponent(`
+      import { registerHooks } from "node:module";
+      const seen = [];
+      registerHooks({ load(url, ctx, next) { seen.push(url); return next(url, ctx); } });
+      process.on("exit", () => process.stderr.write(JSON.stringify(seen)));`)}`;
+    const r = bin(["--help"], { XDG_CACHE_HOME: join(dir, "xdg-hooks") }, ["--import", hook]);
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = (JSON.parse(r.stderr) as string[]).filter((u) => u.startsWith("file:"));
+    const packages = new Set(loaded.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? []));
+    expect([...packages]).toEqual(["commander"]);
+    const ours = loaded
+      .filter((u) => !u.includes("/node_modules/"))
+      .map((u) => u.replace(/^.*?\/(bin|scripts|posture)\//, "$1/"));
+    expect(ours.filter((u) => u.startsWith("posture/"))).toEqual(["posture/errors.ts"]);
+    expect(ours.filter((u) => u.startsWith("scripts/lib/")).sort()).toEqual([
+      "scripts/lib/cli-kit.ts",
+      "scripts/lib/options.ts",
+      "scripts/lib/redact.ts",
+      "scripts/lib/version.ts",
+    ]);
   });
 });
