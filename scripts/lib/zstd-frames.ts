@@ -82,7 +82,7 @@ export class FramedZstdCompress extends Transform {
 
   constructor(opts: FramedZstdOptions) {
     super();
-    this.blockBytes = opts.blockBytes ?? 4 * 1024 * 1024;
+    this.blockBytes = opts.blockBytes ?? 2 * 1024 * 1024;
     const inFlight = Math.max(1, opts.inFlight ?? Math.min(3, Math.max(2, availableParallelism())));
     this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));
   }
