@@ -4,6 +4,8 @@
 //   drill    rampart drill                                              (restore + verification; verify cost reported apart)
 // Usage: node bench/restore.ts [sizeMB ...]   (default: 100). Not a test: prints numbers and ratios.
 // Each measurement is repeated RUNS times (env BENCH_RUNS, default 3); the median wall time is reported.
+// BENCH_BASELINE=<dir with scripts/cli.ts> also times that tree's `rampart restore`, interleaved with this
+// one's (before/after on the same server, in the same run: a shared box drifts between runs).
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeStackWithIdentity } from "../test/support/stacks.ts";
@@ -12,13 +14,17 @@ import { ROOT, startBenchServices } from "./lib/services.ts";
 import { type Timed, timed } from "./lib/timed.ts";
 
 const CLI = join(ROOT, "scripts/cli.ts");
+const BASELINE = process.env.BENCH_BASELINE ? join(process.env.BENCH_BASELINE, "scripts/cli.ts") : null;
 const JOBS = availableParallelism();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** The run with the median wall time of `n` interleaved repetitions (a shared box is noisy). */
+/** The run with the median wall time (a shared box is noisy). */
+const medianOf = (all: Timed[]): Timed =>
+  [...all].sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
+/** The median of `n` repetitions. */
 async function median(n: number, run: () => Promise<Timed>): Promise<Timed> {
   const all: Timed[] = [];
   for (let i = 0; i < n; i++) all.push(await run());
-  return all.sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
+  return medianOf(all);
 }
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(100);
@@ -57,20 +63,27 @@ try {
       await timed(`${bin("dropdb")} --if-exists ${name} && ${bin("createdb")} ${name}`, env);
       return name;
     };
-    process.stderr.write("limit: pg_restore -j ...\n");
-    const limit = await median(RUNS, async () =>
+    const restoreWith = async (cli: string) =>
       timed(
-        `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+        `node ${cli} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
         env,
-      ),
-    );
-    process.stderr.write("rampart restore ...\n");
-    const ram = await median(RUNS, async () =>
-      timed(
-        `node ${CLI} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
-        env,
-      ),
-    );
+      );
+    // Interleaved, so that load from elsewhere on the box falls on every contender alike.
+    process.stderr.write("limit (pg_restore -j) and rampart restore, interleaved ...\n");
+    const runs: { limit: Timed[]; ram: Timed[]; base: Timed[] } = { limit: [], ram: [], base: [] };
+    for (let i = 0; i < RUNS; i++) {
+      runs.limit.push(
+        await timed(
+          `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+          env,
+        ),
+      );
+      if (BASELINE) runs.base.push(await restoreWith(BASELINE));
+      runs.ram.push(await restoreWith(CLI));
+    }
+    const limit = medianOf(runs.limit);
+    const ram = medianOf(runs.ram);
+    const base = BASELINE ? medianOf(runs.base) : null;
     process.stderr.write("rampart drill ...\n");
     const drill = await median(RUNS, () =>
       timed(
@@ -87,6 +100,14 @@ try {
     const line = (name: string, t: Timed, note: string) =>
       `| ${(dbBytes / 1024 / 1024).toFixed(0)} MB | ${name} | ${t.wallS.toFixed(2)} s | ${t.cpuS.toFixed(2)} s | ${t.peakRssMb.toFixed(0)} MB | ${note} |`;
     const verifyS = (record.stages.verify ?? 0) / 1000;
+    if (base)
+      rows.push(
+        line(
+          "`rampart restore` baseline",
+          base,
+          `${stages((JSON.parse(base.stdout) as { ms: Record<string, number> }).ms)}; baseline/limit ${(base.wallS / limit.wallS).toFixed(2)}x`,
+        ),
+      );
     rows.push(
       line(`\`pg_restore -j ${JOBS}\` local -Z0 dump (limit)`, limit, ""),
       line("`rampart restore` from S3", ram, stages(restoreMs)),

@@ -1,27 +1,26 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
+import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { decryptStream } from "../age.ts";
 import { decompressStream } from "../compress.ts";
 import type { Manifest } from "../manifest.ts";
 
 /**
- * Verified object → plain pg_dump archive on disk: age-decrypt, then decompress, streamed. A file, not a
- * pipe, because parallel pg_restore (--jobs) needs a seekable archive. Only call after fetchVerified.
+ * Verified object → plain pg_dump archive: age-decrypt, then decompress, streamed into `sink` (an
+ * ArchiveFile's writable: parallel pg_restore needs a seekable archive). Only call after fetchVerified.
  */
-export async function decodeToFile(
+export async function decodeInto(
   encryptedPath: string,
   manifest: Manifest,
   identities: readonly string[],
-  outPath: string,
-): Promise<number> {
-  const out = createWriteStream(outPath, { mode: 0o600 });
+  sink: Writable,
+): Promise<void> {
   await pipeline(
-    createReadStream(encryptedPath),
+    createReadStream(encryptedPath, { highWaterMark: 1 << 20 }),
     await decryptStream(identities, {
       expectedRecipients: manifest.encryption.recipients.map((r) => r.recipient),
     }),
     decompressStream(manifest.compression.algorithm),
-    out,
+    sink,
   );
-  return out.bytesWritten;
 }

@@ -7,10 +7,11 @@ import type { Manifest } from "../manifest.ts";
 import { formatBytes } from "../output.ts";
 import { type ConnInfo, describeConn } from "../pg/conninfo.ts";
 import type { Store } from "../store/index.ts";
-import { addDataOffsets } from "./archive-offsets.ts";
-import { decodeToFile } from "./decode.ts";
+import { ArchiveFile } from "./archive-file.ts";
+import { decodeInto } from "./decode.ts";
 import { fetchVerified, readManifest, resolveBackupId } from "./fetch.ts";
 import { type PgRestoreOptions, runPgRestore } from "./pg-restore.ts";
+import { SectionedRestore } from "./sectioned.ts";
 import {
   countPresentTables,
   databaseUrlSource,
@@ -40,12 +41,14 @@ export type RestoreResult = {
   target: TargetIdentity | null;
   toFile: string | null;
   dumpBytes: number;
+  /** Stage times; into a database, decode and restore overlap (pg_restore starts once the TOC is decoded). */
   ms: { fetch: number; decode: number; restore: number; total: number };
 };
 
 /**
  * Fetch → verify SHA-256 → decrypt → decompress → pg_restore. The target is checked before anything is
  * downloaded (fail in seconds, not after an hour of transfer); the object is verified before age sees it.
+ * pg_restore starts as soon as the archive's TOC is decoded, and loads each table while it decodes.
  */
 export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult> {
   if (!req.target === !req.toFile) throw new Error("restoreBackup needs exactly one of target and toFile");
@@ -56,6 +59,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   const target = req.target ? await checkTarget(req.target, manifest, req) : null;
 
   const work = await mkdtemp(join(tmpdir(), "rampart-restore-"));
+  let sectioned: SectionedRestore | null = null;
   try {
     log.info(`fetching ${formatBytes(manifest.storedBytes)} from ${req.store.url}`);
     const encrypted = await fetchVerified(req.store, manifest, work, (n) =>
@@ -63,25 +67,49 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     );
     const t1 = performance.now();
     log.info("sha256 verified; decrypting");
-    const dumpPath = req.toFile ?? join(work, "dump.pgc");
-    const dumpBytes = await decodeToFile(encrypted, manifest, req.identities, dumpPath);
+    const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));
+    // Restore while decoding (sectioned.ts); --clean needs the whole archive's drop order: decode first.
+    if (req.target && !req.clean) {
+      const where = describeConn(req.target);
+      sectioned = new SectionedRestore(file, work, req.target, { ...req, tables: manifest.tables }, log);
+      file.once("toc", () => log.info(`pg_restore into ${where} (started while decoding)`));
+    }
+    const sink = file.writable();
+    sectioned?.done.catch((e) => sink.destroy(e)); // a failed pg_restore stops decoding too
+    try {
+      await decodeInto(encrypted, manifest, req.identities, sink);
+    } catch (e) {
+      sectioned?.fail(e);
+      throw e;
+    }
     await rm(encrypted);
     const t2 = performance.now();
+    log.debug(
+      file.scanError
+        ? `archive not followed (${file.scanError.message}): pg_restore of the whole file`
+        : "archive decoded; data offsets written",
+    );
+    let restoreStart = t2;
     if (req.target) {
-      // Streamed dumps lack data offsets; adding them makes parallel pg_restore much faster.
-      log.debug(`archive data offsets: ${await addDataOffsets(dumpPath)}`);
-      log.info(`pg_restore into ${describeConn(req.target)}`);
-      await runPgRestore(dumpPath, req.target, req);
+      if (sectioned?.started) {
+        await sectioned.done;
+        restoreStart = sectioned.startedAt;
+        if (sectioned.warnings.trim()) process.stderr.write(sectioned.warnings);
+      } else {
+        log.info(`pg_restore into ${describeConn(req.target)}`);
+        await runPgRestore(file.path, req.target, req);
+      }
     }
     const t3 = performance.now();
     return {
       manifest,
       target,
       toFile: req.toFile ?? null,
-      dumpBytes,
-      ms: { fetch: t1 - t0, decode: t2 - t1, restore: t3 - t2, total: t3 - t0 },
+      dumpBytes: file.written,
+      ms: { fetch: t1 - t0, decode: t2 - t1, restore: t3 - restoreStart, total: t3 - t0 },
     };
   } finally {
+    await sectioned?.close();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { UserError } from "../../../posture/errors.ts";
 import { type ConnInfo, libpqEnv } from "../pg/conninfo.ts";
@@ -15,30 +15,34 @@ export type PgRestoreOptions = {
 
 export const defaultJobs = () => Math.max(1, availableParallelism());
 
-/**
- * pg_restore --exit-on-error into `target`: the first error stops it (a half-restored database must not look
- * complete). Connection details go by libpq env; the dbname argument is a conninfo with the name quoted.
- */
-export async function runPgRestore(
-  dumpPath: string,
-  target: ConnInfo,
-  opts: PgRestoreOptions = {},
-): Promise<void> {
+/** Flags every pg_restore of a restore gets: --exit-on-error, the target, --no-owner unless asked. */
+export function commonArgs(target: ConnInfo, opts: PgRestoreOptions): string[] {
   const args = [
     "--exit-on-error",
-    `--jobs=${opts.jobs ?? defaultJobs()}`,
     `--dbname=dbname='${target.database.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`,
   ];
   if (!opts.keepOwners) args.push("--no-owner");
-  if (opts.clean) args.push("--clean", "--if-exists");
-  args.push(dumpPath);
-  const stderr = await new Promise<string>((resolve, reject) => {
-    const child = spawn(pgTool("pg_restore"), args, {
-      env: libpqEnv(target),
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+  return args;
+}
+
+export type PgRestoreRun = {
+  child: ChildProcess;
+  /** Resolves with stderr on exit 0; rejects with a UserError naming the last lines of stderr otherwise. */
+  done: Promise<string>;
+};
+
+/**
+ * Start pg_restore with `args` (after commonArgs). Connection details go by libpq env; the dbname argument
+ * is a conninfo with the name quoted. `stdin: true` leaves stdin open for an archive fed through it.
+ */
+export function startPgRestore(args: string[], target: ConnInfo, stdin = false): PgRestoreRun {
+  const child = spawn(pgTool("pg_restore"), args, {
+    env: libpqEnv(target),
+    stdio: [stdin ? "pipe" : "ignore", "ignore", "pipe"],
+  });
+  const done = new Promise<string>((resolve, reject) => {
     let err = "";
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       err += d.toString();
     });
     child.once("error", (e) =>
@@ -48,12 +52,12 @@ export async function runPgRestore(
         }),
       ),
     );
-    child.once("close", (code) =>
+    child.once("close", (code, signal) =>
       code === 0
         ? resolve(err)
         : reject(
             new UserError(
-              `pg_restore failed (exit ${code}):\n${err.trim().split("\n").slice(-15).join("\n")}`,
+              `pg_restore failed (${signal ? `killed by ${signal}` : `exit ${code}`}):\n${err.trim().split("\n").slice(-15).join("\n")}`,
               {
                 hint: "the target may be left partially restored: drop it and retry, or restore with --clean",
               },
@@ -61,5 +65,21 @@ export async function runPgRestore(
           ),
     );
   });
+  return { child, done };
+}
+
+/**
+ * pg_restore --exit-on-error --jobs N of a whole archive file into `target`: the first error stops it (a
+ * half-restored database must not look complete).
+ */
+export async function runPgRestore(
+  dumpPath: string,
+  target: ConnInfo,
+  opts: PgRestoreOptions = {},
+): Promise<void> {
+  const args = [...commonArgs(target, opts), `--jobs=${opts.jobs ?? defaultJobs()}`];
+  if (opts.clean) args.push("--clean", "--if-exists");
+  args.push(dumpPath);
+  const stderr = await startPgRestore(args, target).done;
   if (stderr.trim()) process.stderr.write(stderr);
 }

@@ -1,0 +1,142 @@
+import { EventEmitter } from "node:events";
+import { type FileHandle, open } from "node:fs/promises";
+import { Writable } from "node:stream";
+import {
+  ArchiveScanner,
+  OFFSET_NOT_SET,
+  OFFSET_SET,
+  offsetField,
+  type Toc,
+  type TocEntry,
+  Unsupported,
+} from "./archive-scan.ts";
+
+export type BlockInfo = { dumpId: number; at: number; end: number | null };
+
+/**
+ * Sink for the decoded archive: writes it to `path` and follows its structure on the way (archive-scan.ts),
+ * so that restoring can start while the rest is still decoding, and so that no second pass over the file is
+ * needed to add the TOC's data offsets (written in place as each block reaches the disk).
+ *
+ * Events: "toc" (toc, prefix bytes), "block" (BlockInfo, when its start is on disk), "progress" (bytes on
+ * disk; also after a block's end), "scan-error" (the archive cannot be followed: restore the whole file).
+ */
+export class ArchiveFile extends EventEmitter {
+  readonly path: string;
+  /** Bytes on disk so far: readers may read up to here. */
+  written = 0;
+  toc: Toc | null = null;
+  tocPrefix: Buffer | null = null;
+  readonly blocks = new Map<number, BlockInfo>();
+  /** Set when the archive could not be followed; the file itself is still complete and correct. */
+  scanError: Error | null = null;
+  finished = false;
+  private fh: FileHandle | null = null;
+  private readonly scanner: ArchiveScanner;
+  private pendingBlocks: BlockInfo[] = [];
+  private tocAnnounced = false;
+  private entries = new Map<number, TocEntry>();
+
+  constructor(path: string) {
+    super();
+    this.path = path;
+    this.scanner = new ArchiveScanner({
+      toc: (toc, prefix) => {
+        this.toc = toc;
+        this.entries = new Map(toc.entries.map((e) => [e.dumpId, e]));
+        this.tocPrefix = prefix;
+      },
+      blockStart: (dumpId, at) => {
+        const b: BlockInfo = { dumpId, at, end: null };
+        this.pendingBlocks.push(b);
+      },
+      blockEnd: (dumpId, end) => {
+        // Readers stop at min(end, written): the end may be known before its bytes are on disk.
+        const b = this.pendingBlocks.find((p) => p.dumpId === dumpId) ?? this.blocks.get(dumpId);
+        if (b) b.end = end;
+      },
+    });
+  }
+
+  /** A Writable to pipe the decoded archive into; resolves `finish` after the offsets are written. */
+  writable(): Writable {
+    return new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk: Buffer, _enc, done) => this.append(chunk).then(() => done(), done),
+      final: (done) => this.close().then(() => done(), done),
+      destroy: (err, done) => {
+        const fh = this.fh;
+        this.fh = null;
+        (fh ? fh.close() : Promise.resolve()).then(
+          () => done(err),
+          () => done(err),
+        );
+      },
+    });
+  }
+
+  private async append(chunk: Buffer): Promise<void> {
+    if (!this.fh) this.fh = await open(this.path, "w", 0o600);
+    this.scan(() => this.scanner.push(chunk));
+    for (let off = 0; off < chunk.length; ) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, this.written + off);
+      off += bytesWritten;
+    }
+    this.written += chunk.length;
+    await this.writeNewOffsets();
+    this.announce();
+  }
+
+  /**
+   * Point the TOC at each block that started, as soon as it is on disk: a pg_restore started from now on can
+   * then seek to it in the file instead of skipping through every block before it.
+   */
+  private async writeNewOffsets(): Promise<void> {
+    if (!this.toc || this.scanError || !this.fh) return;
+    for (const b of this.pendingBlocks) {
+      const e = this.entries.get(b.dumpId);
+      if (!e || e.offsetFlag !== OFFSET_NOT_SET) continue;
+      const field = offsetField(b.at, this.toc.offSize);
+      await this.fh.write(field, 0, field.length, e.offsetAt);
+      e.offsetFlag = OFFSET_SET;
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (!this.fh) this.fh = await open(this.path, "w", 0o600);
+    this.scan(() => this.scanner.end());
+    this.announce();
+    await this.writeNewOffsets();
+    await this.fh.close();
+    this.fh = null;
+    this.finished = true;
+    this.emit("progress", this.written);
+  }
+
+  private scan(step: () => void): void {
+    if (this.scanError) return;
+    try {
+      step();
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      this.scanError = e;
+      this.emit("scan-error", e);
+    }
+  }
+
+  /** Tell listeners about what is now on disk: the TOC, block starts, block ends. */
+  private announce(): void {
+    if (this.scanError) return;
+    if (this.toc && this.tocPrefix && !this.tocAnnounced) {
+      this.tocAnnounced = true;
+      this.emit("toc", this.toc, this.tocPrefix);
+    }
+    const starts = this.pendingBlocks;
+    this.pendingBlocks = [];
+    for (const b of starts) {
+      this.blocks.set(b.dumpId, b);
+      this.emit("block", b);
+    }
+    this.emit("progress", this.written);
+  }
+}

@@ -1,0 +1,314 @@
+import { type FileHandle, open, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Writable } from "node:stream";
+import { UserError } from "../../../posture/errors.ts";
+import type { Logger } from "../log.ts";
+import type { ConnInfo } from "../pg/conninfo.ts";
+import type { ArchiveFile, BlockInfo } from "./archive-file.ts";
+import { SECTION, type Toc, type TocEntry } from "./archive-scan.ts";
+import {
+  commonArgs,
+  defaultJobs,
+  type PgRestoreOptions,
+  type PgRestoreRun,
+  startPgRestore,
+} from "./pg-restore.ts";
+import { splitQualified } from "./qualified-name.ts";
+
+/** Decoded blocks restored by one pg_restore, up to this many bytes (each process re-reads the TOC). */
+const BATCH_BYTES = 64 << 20;
+const READ_BYTES = 1 << 20;
+/** TOC entries that are privileges (pg_restore restores them in a final pass, RESTORE_PASS_ACL). */
+const ACL_DESCS = new Set(["ACL", "DEFAULT ACL"]);
+
+/**
+ * Restore while the archive is still being decoded, with the same pg_restore, in its documented sections:
+ *   pre-data   as soon as the TOC is on disk (from a TOC-only copy of the archive: it needs no data),
+ *              `-L` listing the pre-data section's entries (pg_restore --section's rule) but privileges;
+ *   data       `pg_restore -L <its entries>` per table (small decoded tables share one), at most `jobs` at
+ *              once, in archive order: from the file when the block is already on disk, else streamed to
+ *              it on stdin as its bytes reach the disk;
+ *   post-data  `pg_restore --jobs -L` of the post-data section and all privileges (indexes, constraints,
+ *              matview refreshes, ACLs) once all data is in.
+ * Together the three sections are everything pg_restore restores by default. Every pg_restore runs with
+ * --exit-on-error; the first failure stops all of them. Not used with --clean (dropping needs the whole
+ * archive's order): restoreBackup then decodes first and runs one pg_restore --jobs on the file.
+ */
+export class SectionedRestore {
+  /** Settles when the restore is done or failed; started once the TOC arrived. */
+  readonly done: Promise<void>;
+  started = false;
+  /** When the first pg_restore started (performance.now()). */
+  startedAt = 0;
+  private resolve!: () => void;
+  private reject!: (e: unknown) => void;
+  private failed = false;
+  private readonly running = new Set<PgRestoreRun>();
+  private readonly stderr: string[] = [];
+  /** Data entries not yet given to a pg_restore, most rows first (pg_restore --jobs: largest first). */
+  private pending: number[] = [];
+  private readonly jobs: number;
+  private lanes = 0;
+  /** pg_restores of data entries without blocks, outside the lane count. */
+  private side = 0;
+  private preDataDone = false;
+  private postDataStarted = false;
+  private dataEntries = new Set<number>();
+  private postData: number[] = [];
+  private readonly tableRows = new Map<string, number>();
+  private tocPath = "";
+  private tocPrefix: Buffer = Buffer.alloc(0);
+  private reader: Promise<FileHandle> | null = null;
+  private lists = 0;
+  private readonly file: ArchiveFile;
+  private readonly dir: string;
+  private readonly target: ConnInfo;
+  private readonly opts: PgRestoreOptions;
+  private readonly log: Logger;
+
+  /**
+   * `tables`: the backup's row count per table (manifest.tables, keys `quote_ident(schema).quote_ident(name)`)
+   * to restore the biggest first; without it, archive order.
+   */
+  constructor(
+    file: ArchiveFile,
+    dir: string,
+    target: ConnInfo,
+    opts: PgRestoreOptions & { tables?: Record<string, number> },
+    log: Logger,
+  ) {
+    this.file = file;
+    for (const [key, n] of Object.entries(opts.tables ?? {})) {
+      const name = splitQualified(key);
+      if (name) this.tableRows.set(`${name[0]}\u0000${name[1]}`, n);
+    }
+    this.log = log;
+    this.dir = dir;
+    this.target = target;
+    this.opts = opts;
+    this.jobs = opts.jobs ?? defaultJobs();
+    this.done = new Promise<void>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    this.done.catch(() => {}); // observed by the caller once decoding is over
+    file.once("toc", (toc: Toc, prefix: Buffer) => this.start(toc, prefix));
+    file.setMaxListeners(0); // every waiting feeder listens for "progress"
+    file.on("block", (b: BlockInfo) => {
+      if (!this.started) return;
+      if (!this.dataEntries.has(b.dumpId))
+        return this.fail(
+          new UserError(`the decoded archive has data for TOC entry ${b.dumpId}, which is not table data`, {
+            hint: "restore it with stock tools to see pg_restore's own error (BACKUP.md)",
+          }),
+        );
+      this.schedule();
+    });
+    file.on("progress", () => this.schedule());
+    file.once("scan-error", (e: Error) => {
+      if (this.started)
+        this.fail(
+          new UserError(`the decoded archive is malformed: ${e.message}`, {
+            hint: "restore it with stock tools to see pg_restore's own error (BACKUP.md)",
+          }),
+        );
+    });
+  }
+
+  /** Stop everything (decoding failed, or another pg_restore did). */
+  fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    for (const run of this.running) run.child.kill("SIGTERM");
+    this.reject(err);
+  }
+
+  /** Warnings pg_restore printed (exit 0), for the caller to pass on. */
+  get warnings(): string {
+    return this.stderr.join("");
+  }
+
+  private start(toc: Toc, prefix: Buffer): void {
+    this.started = true;
+    this.startedAt = performance.now();
+    this.tocPrefix = prefix;
+    this.tocPath = join(this.dir, "toc.pgc");
+    // Privileges last, as in a whole-archive restore: an ACL entry follows its object in the TOC (so
+    // --section=pre-data would grant and revoke before the data is loaded).
+    const acl = (e: TocEntry) => ACL_DESCS.has(e.desc);
+    const ids = (keep: (e: TocEntry) => boolean) => toc.entries.filter(keep).map((e) => e.dumpId);
+    const pre = ids((e) => e.section === SECTION.preData && !acl(e));
+    this.postData = ids((e) => e.section === SECTION.postData || acl(e));
+    const data = toc.entries.filter((e) => e.section === SECTION.data && !acl(e));
+    const withData = data.filter((e) => e.hadDumper);
+    this.dataEntries = new Set(withData.map((e) => e.dumpId));
+    const rows = (e: TocEntry) => this.tableRows.get(`${e.namespace}\u0000${e.tag}`) ?? 0;
+    this.pending = withData.sort((a, b) => rows(b) - rows(a)).map((e) => e.dumpId); // stable: else archive order
+    const other = data.filter((e) => !e.hadDumper).map((e) => e.dumpId); // sequence values and the like
+    this.track(
+      writeFile(this.tocPath, prefix, { mode: 0o600 }).then(async () => {
+        const preList = await this.list(pre);
+        await this.run("pre-data", ["-L", preList, this.tocPath]);
+        this.preDataDone = true;
+        if (other.length) {
+          // Statements only (setval and the like): quick, so beside the lanes rather than in one.
+          this.side++;
+          this.track(
+            this.list(other)
+              .then((l) => this.run(`data without blocks (${other.length})`, ["-L", l, this.tocPath]))
+              .finally(() => {
+                this.side--;
+                this.schedule();
+              }),
+          );
+        }
+        this.schedule();
+      }),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    p.catch((e) => this.fail(e));
+  }
+
+  /** pg_restore `args` (after the common flags); `feed` writes the archive to its stdin. */
+  private run(label: string, args: string[], feed?: (stdin: Writable) => Promise<void>): Promise<void> {
+    if (this.failed) return Promise.reject(new Error("restore stopped"));
+    const run = startPgRestore([...commonArgs(this.target, this.opts), ...args], this.target, !!feed);
+    const t = performance.now();
+    run.done.then(
+      () => this.log.debug(`pg_restore ${label}: ${Math.round(performance.now() - t)} ms`),
+      () => {},
+    );
+    if (feed && run.child.stdin) {
+      const stdin = run.child.stdin;
+      stdin.on("error", () => {}); // EPIPE when pg_restore exits early: its own exit status says why
+      // A failed feed cuts pg_restore's input: it then fails with its own message, which is the one to show.
+      feed(stdin).then(
+        () => stdin.end(),
+        () => stdin.destroy(),
+      );
+    }
+    return run.done.then(
+      (err) => {
+        this.running.delete(run);
+        if (err.trim()) this.stderr.push(err);
+      },
+      (e) => {
+        this.running.delete(run);
+        throw e;
+      },
+    );
+  }
+
+  private async list(ids: number[]): Promise<string> {
+    const path = join(this.dir, `list-${this.lists++}.txt`);
+    await writeFile(path, ids.map((id) => `${id};\n`).join(""), { mode: 0o600 });
+    return path;
+  }
+
+  private laneDone(): void {
+    this.lanes--;
+    this.schedule();
+  }
+
+  /** Start data lanes while there are free jobs and blocks on disk; post-data once all data is in. */
+  private schedule(): void {
+    if (this.failed || !this.preDataDone) return;
+    // While decoding, one core stays with the decoder that feeds the lanes.
+    const jobs = this.file.finished ? this.jobs : Math.max(1, this.jobs - 1);
+    while (this.lanes < jobs && this.pending.length) {
+      // The biggest table first, even if that means waiting for its block to start arriving: it is the
+      // critical path (its COPY, then its indexes); smaller ones fit in beside it.
+      const first = this.file.blocks.get(this.pending[0] as number);
+      if (!first) break;
+      const batch = [first];
+      let bytes = blockBytes(first);
+      // Blocks already decoded go together, so ten thousand small tables do not mean as many processes.
+      if (first.end !== null)
+        for (const id of this.pending.slice(1)) {
+          const b = this.file.blocks.get(id);
+          if (!b || b.end === null || bytes + blockBytes(b) > BATCH_BYTES) continue;
+          bytes += blockBytes(b);
+          batch.push(b);
+        }
+      const taken = new Set(batch.map((b) => b.dumpId));
+      this.pending = this.pending.filter((id) => !taken.has(id));
+      batch.sort((a, b) => a.at - b.at); // archive order: a pipe cannot seek back
+      // Blocks wholly on disk: pg_restore seeks to them in the file itself (their TOC offsets are written).
+      // A block still decoding: streamed to it through stdin as it arrives, at the cost of relaying it.
+      const onDisk = batch.every((b) => b.end !== null && b.end <= this.file.written);
+      this.lanes++;
+      this.track(
+        this.list(batch.map((b) => b.dumpId))
+          .then((l) => {
+            const label = `data of ${batch.length} table(s), ${onDisk ? "from the file" : "streamed"}`;
+            return onDisk
+              ? this.run(label, ["-L", l, this.file.path])
+              : this.run(label, ["-L", l], (stdin) => this.feed(stdin, batch));
+          })
+          .finally(() => this.laneDone()),
+      );
+    }
+    const dataDone = this.lanes === 0 && this.side === 0 && this.pending.length === 0;
+    if (this.file.finished && dataDone && !this.postDataStarted) {
+      this.postDataStarted = true;
+      const missing = [...this.dataEntries].filter((id) => !this.file.blocks.has(id));
+      if (missing.length) {
+        this.fail(
+          new UserError(`the decoded archive has no data for TOC entries ${missing.join(", ")}`, {
+            hint: "the backup is incomplete; restore an older backup",
+          }),
+        );
+        return;
+      }
+      this.track(
+        this.list(this.postData)
+          .then((l) =>
+            this.run(`post-data --jobs=${this.jobs}`, [`--jobs=${this.jobs}`, "-L", l, this.tocPath]),
+          )
+          .then(() => this.resolve()),
+      );
+    }
+  }
+
+  /** The archive as pg_restore reads it from a pipe: header and TOC, then just these blocks, in order. */
+  private async feed(stdin: Writable, blocks: BlockInfo[]): Promise<void> {
+    this.reader ??= open(this.file.path, "r");
+    const fh = await this.reader;
+    await write(stdin, this.tocPrefix);
+    // One buffer per lane, reused once the socket took it: 300 MB of fresh Buffers cost ~0.1 s of GC.
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    for (const b of blocks) {
+      for (let pos = b.at; pos !== b.end; ) {
+        if (this.failed) return;
+        const limit = Math.min(b.end ?? Number.POSITIVE_INFINITY, this.file.written);
+        if (pos >= limit) {
+          await new Promise((r) => this.file.once("progress", r));
+          continue;
+        }
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
+        if (bytesRead === 0) throw new Error(`unexpected end of ${this.file.path} at ${pos}`);
+        pos += bytesRead;
+        await write(stdin, buf.subarray(0, bytesRead));
+      }
+    }
+  }
+
+  /** Close the read handle; call once done settled. */
+  async close(): Promise<void> {
+    const r = this.reader;
+    this.reader = null;
+    if (r) await r.then((fh) => fh.close()).catch(() => {});
+  }
+}
+
+const blockBytes = (b: BlockInfo) => (b.end ?? b.at) - b.at;
+
+/** Write and wait until the stream has handed `buf` to the kernel (so it may be reused). */
+function write(stream: Writable, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed) return reject(new Error("pg_restore's stdin closed"));
+    stream.write(buf, (err) => (err ? reject(err) : resolve()));
+  });
+}

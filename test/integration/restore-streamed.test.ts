@@ -1,0 +1,219 @@
+// Restores start while the archive is still decoding (scripts/lib/restore/sectioned.ts). On a backup made by
+// the real `rampart backup` (a piped pg_dump: no data offsets in its TOC): the data must come back exactly,
+// the three sections must each have run, a failure in the middle of the data must stop the restore with
+// pg_restore's own message, and --to-file must write an archive whose TOC points at every data block.
+import { execFile } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readIdentityFile } from "../../scripts/lib/age.ts";
+import { createLogger } from "../../scripts/lib/log.ts";
+import type { Manifest } from "../../scripts/lib/manifest.ts";
+import { ArchiveFile } from "../../scripts/lib/restore/archive-file.ts";
+import {
+  ArchiveScanner,
+  BLK_BLOBS,
+  BLK_DATA,
+  OFFSET_SET,
+  parseToc,
+} from "../../scripts/lib/restore/archive-scan.ts";
+import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
+import { listBackupIds, readManifest } from "../../scripts/lib/restore/fetch.ts";
+import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
+import { SectionedRestore } from "../../scripts/lib/restore/sectioned.ts";
+import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
+import { FileStore } from "../../scripts/lib/store/file.ts";
+import { runCli } from "../support/cli.ts";
+import { pgEnv, sql, tableChecksums } from "../support/db.ts";
+import { silentLog } from "../support/log.ts";
+import { createTempDatabase, type TempDatabase } from "../support/services.ts";
+import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
+
+const execFileP = promisify(execFile);
+let dir: string;
+let stack: IdentityStack;
+let source: TempDatabase;
+let manifest: Manifest;
+let identities: string[];
+const temps: TempDatabase[] = [];
+
+async function emptyDb(): Promise<TempDatabase> {
+  const db = await createTempDatabase("rampart_streamed");
+  temps.push(db);
+  return db;
+}
+
+const restore = (over: Partial<RestoreRequest>) =>
+  restoreBackup({
+    store: new FileStore(stack.storeUrl),
+    backup: manifest.id,
+    identities,
+    log: silentLog(),
+    jobs: 2,
+    ...over,
+  });
+
+const LARGE_OBJECTS = "select lo_get(oid) as data from pg_largeobject_metadata order by oid";
+
+beforeAll(async () => {
+  dir = await tempDir("rampart-streamed-");
+  stack = writeStackWithIdentity(dir);
+  source = await createTempDatabase("rampart_streamed_src");
+  await loadSampleDatabase(source.url);
+  await sql(
+    source.url,
+    `select lo_from_bytea(0, convert_to(repeat('large ', 50000), 'UTF8'));
+     grant select on customers to public;
+     alter default privileges grant select on tables to public;`,
+  );
+  const backup = await runCli(["backup", "--stack", stack.file, "--json"], { DATABASE_URL: source.url });
+  expect(backup.code, backup.stderr).toBe(0);
+  const store = new FileStore(stack.storeUrl);
+  manifest = await readManifest(store, (await listBackupIds(store)).at(-1) as string);
+  identities = await readIdentityFile(stack.identityFile);
+});
+
+afterAll(async () => {
+  for (const db of [source, ...temps]) await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("restore while decoding", () => {
+  it("runs pre-data, per-table data and parallel post-data, and restores the data exactly", async () => {
+    const db = await emptyDb();
+    const lines: string[] = [];
+    const log = createLogger({
+      verbose: true,
+      json: true,
+      stream: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
+    });
+    await restore({ target: resolveTarget(db.url), log });
+    expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
+    expect((await sql(db.url, LARGE_OBJECTS)).rows).toEqual((await sql(source.url, LARGE_OBJECTS)).rows);
+    // Privileges come last (with post-data), and all of them: the same ACLs and default ACLs.
+    const ACLS = `select c.relname, c.relacl::text from pg_class c where c.relacl is not null
+                    and c.relnamespace = 'public'::regnamespace
+                  union all select 'default', d.defaclacl::text from pg_default_acl d order by 1`;
+    const acls = (await sql(source.url, ACLS)).rows;
+    expect(acls.length).toBeGreaterThan(1);
+    expect((await sql(db.url, ACLS)).rows).toEqual(acls);
+    const ran = lines.join("\n");
+    expect(ran).toMatch(/pg_restore pre-data: \d+ ms/);
+    expect(ran).toMatch(/pg_restore data of \d+ table\(s\), (from the file|streamed): \d+ ms/);
+    expect(ran).toMatch(/pg_restore post-data --jobs=2: \d+ ms/);
+    expect(ran).toContain("(started while decoding)");
+  });
+
+  it("streams a table's data to pg_restore while the rest of its block is still arriving", async () => {
+    const db = await emptyDb();
+    await sql(
+      source.url,
+      "create table big_notes as select g as id, repeat(md5(g::text), 8) as note from generate_series(1, 20000) g",
+    );
+    // A piped pg_dump, as `rampart backup` runs it: no data offsets in the TOC.
+    const { stdout: archive } = await execFileP("pg_dump", ["-Fc", "-Z0"], {
+      env: { ...process.env, ...pgEnv(source.url) },
+      encoding: "buffer",
+      maxBuffer: 1 << 30,
+    });
+    const ends = new Map<number, number>();
+    const scan = new ArchiveScanner({ toc() {}, blockStart() {}, blockEnd: (id, end) => ends.set(id, end) });
+    scan.push(archive);
+    scan.end();
+    const biggest = scan.blocks
+      .map((b) => ({ at: b.at, end: ends.get(b.dumpId) as number }))
+      .reduce((x, y) => (y.end - y.at > x.end - x.at ? y : x));
+    const cut = Math.floor((biggest.at + biggest.end) / 2);
+
+    const lines: string[] = [];
+    const log = createLogger({
+      verbose: true,
+      json: true,
+      stream: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
+    });
+    const file = new ArchiveFile(join(dir, "paced.pgc"));
+    // The manifest's row counts make big_notes the first table to restore (largest first).
+    const tables = { "public.big_notes": 20000, "public.customers": 3 };
+    const restoring = new SectionedRestore(file, dir, resolveTarget(db.url), { jobs: 2, tables }, log);
+    const sink = file.writable();
+    const write = (b: Buffer) => new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+    await write(archive.subarray(0, cut));
+    // Hold the rest back until pre-data is done: lanes have started, the biggest block is half on disk.
+    let failed = false;
+    restoring.done.catch(() => (failed = true));
+    while (!failed && !lines.some((l) => l.includes("pg_restore pre-data")))
+      await new Promise((r) => setTimeout(r, 10));
+    await write(archive.subarray(cut));
+    await new Promise<void>((res, rej) => sink.end(() => res()).on("error", rej));
+    await restoring.done;
+    await restoring.close();
+    expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
+    expect(lines.join("\n")).toMatch(/pg_restore data of 1 table\(s\), streamed: \d+ ms/);
+    await sql(source.url, "drop table big_notes");
+  });
+
+  it("stops at the first failing table with pg_restore's own message", async () => {
+    const db = await emptyDb();
+    // Every table the restore creates gets a constraint no row satisfies: the data section fails.
+    await sql(
+      db.url,
+      `create function reject_rows() returns event_trigger language plpgsql as $$
+       declare r record;
+       begin
+         for r in select * from pg_event_trigger_ddl_commands() where object_type = 'table' loop
+           execute format('alter table %s add constraint rejects_every_row check (false) not valid', r.object_identity);
+         end loop;
+       end $$;
+       create event trigger reject_rows on ddl_command_end when tag in ('CREATE TABLE') execute function reject_rows();`,
+    );
+    await expect(restore({ target: resolveTarget(db.url) })).rejects.toThrow(
+      /pg_restore failed[\s\S]*rejects_every_row/,
+    );
+  });
+
+  it("--to-file writes the TOC's data offsets while decoding: each points at its entry's block", async () => {
+    const file = join(dir, "out.pgc");
+    await restore({ toFile: file });
+    const archive = await readFile(file);
+    const toc = parseToc(archive);
+    if (!toc) throw new Error("no TOC");
+    const withData = toc.entries.filter((e) => e.hadDumper);
+    expect(withData.length).toBeGreaterThan(3);
+    for (const e of withData) {
+      expect(archive[e.offsetAt]).toBe(OFFSET_SET);
+      const offset = Number(archive.readBigUInt64LE(e.offsetAt + 1)); // offSize 8
+      expect([BLK_DATA, BLK_BLOBS]).toContain(archive[offset]);
+      expect(archive[offset + 1]).toBe(0); // sign
+      expect(archive.readUInt32LE(offset + 2)).toBe(e.dumpId);
+    }
+    const { stdout } = await execFileP("pg_restore", ["-l", file], {
+      env: { ...process.env, ...pgEnv(source.url) },
+    });
+    expect(stdout).toContain("TABLE DATA");
+  });
+
+  it("follows the archive the same whatever the read sizes, and refuses what is not an archive", async () => {
+    const file = join(dir, "out.pgc");
+    const archive = await readFile(file);
+    const scan = (step: number) => {
+      const ends: number[] = [];
+      const s = new ArchiveScanner({ toc() {}, blockStart() {}, blockEnd: (_id, end) => ends.push(end) });
+      for (let i = 0; i < archive.length; i += step) s.push(archive.subarray(i, i + step));
+      s.end();
+      return { starts: s.blocks, ends };
+    };
+    const whole = scan(archive.length);
+    expect(whole.ends.at(-1)).toBe(archive.length);
+    for (const step of [1, 3, 7, 4096]) expect(scan(step)).toEqual(whole);
+
+    const plain = new ArchiveFile(join(dir, "plain.sql"));
+    const w = plain.writable();
+    await new Promise<void>((res, rej) =>
+      w.end(Buffer.from("select 1;\n".repeat(1000)), () => res()).on("error", rej),
+    );
+    expect(plain.scanError?.message).toMatch(/not a pg_dump archive/);
+    expect((await readFile(plain.path)).length).toBe(10_000);
+  });
+});
