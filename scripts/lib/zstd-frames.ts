@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Transform, type TransformCallback } from "node:stream";
 import zlib, { type ZstdCompress } from "node:zlib";
+import { frameProblem } from "./zstd-frame-check.ts";
 
 export type FramedZstdOptions = {
   level: number;
@@ -59,7 +60,7 @@ class Lane {
   }
 }
 
-type Pending = { output: Promise<Buffer[]>; block: Buffer };
+type Pending = { output: Promise<Buffer[]>; block: Buffer; contentBytes: number };
 
 /**
  * zstd compression in independent frames, several compressed at once on the thread pool, emitted in input
@@ -79,6 +80,8 @@ export class FramedZstdCompress extends Transform {
   private block: Buffer | undefined;
   private filled = 0;
   private sawInput = false;
+  /** Frames emitted so far (names the bad one in an error). */
+  private frames = 0;
 
   constructor(opts: FramedZstdOptions) {
     super();
@@ -124,16 +127,24 @@ export class FramedZstdCompress extends Transform {
     this.nextLane = (this.nextLane + 1) % this.lanes.length;
     const output = lane.frame(block.subarray(0, this.filled));
     output.catch(() => {}); // observed in emitUntil; avoid an unhandled rejection while it waits its turn
-    this.queue.push({ output, block });
+    this.queue.push({ output, block, contentBytes: this.filled });
     this.block = undefined;
     this.filled = 0;
   }
 
-  /** Push finished frames, oldest first, until at most `keep` remain in flight; their blocks are reused. */
+  /**
+   * Push finished frames, oldest first, until at most `keep` remain in flight; their blocks are reused.
+   * Each frame is checked against its input first (zstd-frame-check.ts): a malformed one fails the stream.
+   */
   private async emitUntil(keep: number): Promise<void> {
     while (this.queue.length > keep) {
-      const { output, block } = this.queue.shift() as Pending;
-      for (const piece of await output) this.push(piece);
+      const { output, block, contentBytes } = this.queue.shift() as Pending;
+      const pieces = await output;
+      const frame = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+      const problem = frameProblem(frame, contentBytes);
+      if (problem) throw new Error(`zstd frame ${this.frames} is malformed: ${problem}`);
+      this.frames++;
+      this.push(frame);
       if (block.length === this.blockBytes) this.free.push(block);
     }
   }

@@ -1,12 +1,16 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateIdentity } from "../../scripts/lib/age.ts";
+import { UserError } from "../../posture/errors.ts";
+import { encryptStream, generateIdentity } from "../../scripts/lib/age.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
-import type { Manifest } from "../../scripts/lib/manifest.ts";
+import { type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { inspectTarget } from "../../scripts/lib/restore/target.ts";
@@ -83,6 +87,38 @@ describe("rampart restore (file store)", () => {
     }
     // pg_restore never ran: the target is still empty.
     expect((await inspectTarget(resolveTarget(target.url))).relations).toBe(0);
+  });
+
+  it("says which backup does not decompress, and what to do, when its plaintext is not zstd", async () => {
+    const target = await emptyDb();
+    const path = join(fileURLToPath(stack.storeUrl), manifest.object);
+    const manifestPath = join(fileURLToPath(stack.storeUrl), manifestKey(manifest.id));
+    const [original, originalManifest] = await Promise.all([readFile(path), readFile(manifestPath)]);
+    // Authentic ciphertext and a matching sha256, but the plaintext is not a zstd stream.
+    const recipients = manifest.encryption.recipients.map((r) => r.recipient);
+    const bad = await buffer(
+      Readable.from([Buffer.from("not a zstd frame")]).pipe(await encryptStream(recipients)),
+    );
+    await writeFile(path, bad);
+    await writeFile(
+      manifestPath,
+      JSON.stringify({
+        ...manifest,
+        storedBytes: bad.length,
+        sha256: createHash("sha256").update(bad).digest("hex"),
+      }),
+    );
+    try {
+      const err = await restore({ target: resolveTarget(target.url) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).message).toBe(
+        `backup ${manifest.id} does not decompress (zstd: Unknown frame descriptor)`,
+      );
+      expect((err as UserError).hints.join("\n")).toMatch(/restore the previous backup/);
+    } finally {
+      await writeFile(path, original);
+      await writeFile(manifestPath, originalManifest);
+    }
   });
 
   it("says clearly when the identity does not match the backup's recipients", async () => {

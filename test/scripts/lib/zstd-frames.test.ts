@@ -5,6 +5,7 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { frameProblem } from "../../../scripts/lib/zstd-frame-check.ts";
 import { FramedZstdCompress } from "../../../scripts/lib/zstd-frames.ts";
 
 /** Half random, half repetitive: frames of different cost, so parallel frames finish out of order. */
@@ -55,5 +56,64 @@ describe("FramedZstdCompress", () => {
     const framed = await compress(input, 4 * 1024 * 1024, 3);
     const single = zlib.zstdCompressSync(input, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } });
     expect(framed.length).toBeLessThan(single.length * 1.1 + 200);
+  });
+});
+
+describe("frameProblem", () => {
+  const frameOf = (input: Buffer) =>
+    zlib.zstdCompressSync(input, {
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: 3,
+        [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+      },
+    });
+
+  it("accepts sound frames of every size class (1-, 2-, 4-byte content sizes; empty; incompressible)", () => {
+    for (const input of [
+      Buffer.alloc(0),
+      Buffer.from("x"),
+      Buffer.alloc(300, "a"),
+      Buffer.alloc(70_000, "row\n"),
+      randomBytes(300_000),
+      sample(2 * 1024 * 1024),
+    ])
+      expect(frameProblem(frameOf(input), input.length)).toBeNull();
+  });
+
+  it("names what is wrong: truncation, extra bytes, a wrong size, a frame that starts elsewhere", () => {
+    const input = sample(600_000);
+    const frame = frameOf(input);
+    expect(frameProblem(frame.subarray(0, frame.length - 1), input.length)).toMatch(
+      /blocks end at byte|ends inside/,
+    );
+    expect(frameProblem(Buffer.concat([frame, Buffer.from([0])]), input.length)).toMatch(
+      /blocks end at byte/,
+    );
+    expect(frameProblem(frame, input.length + 1)).toMatch(
+      /header says 600000 content bytes, the input had 600001/,
+    );
+    expect(frameProblem(frame.subarray(7), input.length)).toMatch(/no zstd magic/);
+    // Two frames glued together: the walk ends at the first one's end, not the buffer's.
+    expect(frameProblem(Buffer.concat([frame, frame]), input.length)).toMatch(/blocks end at byte/);
+  });
+
+  it("every frame FramedZstdCompress emits passes it", async () => {
+    const input = sample(3 * 1024 * 1024 + 5);
+    const framed = await compress(input, 256 * 1024, 3);
+    let at = 0;
+    let frames = 0;
+    for (let left = input.length; left > 0 || frames === 0; left -= 256 * 1024) {
+      const content = Math.min(256 * 1024, left);
+      // Find this frame's end by walking it: frameProblem on the exact slice must be null.
+      let end = at + 6;
+      while (end <= framed.length && frameProblem(framed.subarray(at, end), content) !== null) end++;
+      expect(end).toBeLessThanOrEqual(framed.length);
+      at = end;
+      frames++;
+      if (left <= 256 * 1024) break;
+    }
+    expect(at).toBe(framed.length);
+    expect(frames).toBe(13);
   });
 });
