@@ -1,4 +1,4 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { CliContext } from "../lib/cli-kit.ts";
 import { option } from "../lib/options.ts";
 import { redact } from "../lib/redact.ts";
@@ -23,12 +23,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(option("stack"))
     .addOption(option("json"))
     .addOption(option("verbose"))
-    .addOption(
-      new Option(
-        "--sentry-dsn-file <path>",
-        "file holding the Sentry DSN (default: env SENTRY_DSN, else the secret monitoring.sentryDsnSecret)",
-      ).env("RAMPART_SENTRY_DSN_FILE"),
-    )
+    .addOption(option("sentryDsnFile"))
     .addHelpText("after", HELP)
     .action(ctx.action((opts: Opts) => backup(opts)));
 }

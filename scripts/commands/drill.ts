@@ -39,12 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .addOption(option("identityFile"))
     .addOption(option("jobs"))
-    .addOption(
-      new Option(
-        "--sentry-dsn-file <path>",
-        "file holding the Sentry DSN (default: env SENTRY_DSN, else the secret monitoring.sentryDsnSecret)",
-      ).env("RAMPART_SENTRY_DSN_FILE"),
-    )
+    .addOption(option("sentryDsnFile"))
     .addOption(option("json"))
     .addOption(option("verbose"))
     .addHelpText("after", HELP)

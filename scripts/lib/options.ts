@@ -45,6 +45,12 @@ export const OPTIONS = {
     env: "RAMPART_AGE_IDENTITY_FILE",
     secretFile: true,
   },
+  sentryDsnFile: {
+    flags: "--sentry-dsn-file <path>",
+    help: "file holding the Sentry DSN (default: env SENTRY_DSN, else the secret monitoring.sentryDsnSecret)",
+    env: "RAMPART_SENTRY_DSN_FILE",
+    secretFile: true,
+  },
   jobs: {
     flags: "-j, --jobs <n>",
     help: "parallel pg_restore jobs (default: number of cores)",
