@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { UserError } from "../../../posture/errors.ts";
 import { redact } from "../redact.ts";
+import { parseBucketUrl } from "./bucket-url.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
 import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
@@ -48,13 +49,7 @@ export class GcsStore implements Store {
   private readonly retry: Omit<RetryOptions, "isTransient">;
 
   constructor(url: string, opts: GcsStoreOptions = {}) {
-    const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(url);
-    if (!m?.[1])
-      throw new UserError(`not a GCS store URL: ${url}`, { hint: "use gs://bucket/prefix", exitCode: 2 });
-    this.bucket = m[1];
-    const prefix = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
-    this.prefix = prefix ? `${prefix}/` : "";
-    this.url = `gs://${this.bucket}${prefix ? `/${prefix}` : ""}`;
+    ({ bucket: this.bucket, prefix: this.prefix, url: this.url } = parseBucketUrl(url, "gs", "a GCS"));
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     const apiEndpoint = emulatorEndpoint(opts.apiEndpoint ?? process.env.STORAGE_EMULATOR_HOST);
     const base: StorageOptions = apiEndpoint

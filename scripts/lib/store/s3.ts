@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { UserError } from "../../../posture/errors.ts";
 import { redact } from "../redact.ts";
+import { parseBucketUrl } from "./bucket-url.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
 import { multipartPut } from "./s3-multipart.ts";
 import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
@@ -83,13 +84,7 @@ export class S3Store implements Store {
   private readonly retry: Omit<RetryOptions, "isTransient">;
 
   constructor(url: string, opts: S3StoreOptions = {}) {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-    if (!m?.[1])
-      throw new UserError(`not an S3 store URL: ${url}`, { hint: "use s3://bucket/prefix", exitCode: 2 });
-    this.bucket = m[1];
-    const prefix = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
-    this.prefix = prefix ? `${prefix}/` : "";
-    this.url = `s3://${this.bucket}${prefix ? `/${prefix}` : ""}`;
+    ({ bucket: this.bucket, prefix: this.prefix, url: this.url } = parseBucketUrl(url, "s3", "an S3"));
     this.endpoint =
       opts.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
     const base: S3ClientConfig = {
