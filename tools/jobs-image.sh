@@ -99,6 +99,8 @@ verify() {
   v=$(age --version) || die "age is missing"
   echo "age $v"
   zstd --version >/dev/null || die "zstd is missing"
+  # coreutils' stdbuf gives pg_dump a 1 MiB output buffer (scripts/lib/pg/stdbuf.ts); it must also work.
+  [[ $(stdbuf --output=1M printf ok) == ok ]] || die "stdbuf is missing or does not work"
 }
 
 case ${1:-} in

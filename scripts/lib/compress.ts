@@ -1,6 +1,7 @@
 import type { Transform } from "node:stream";
 import { PassThrough } from "node:stream";
 import zlib from "node:zlib";
+import type { BlockPool } from "./block-pool.ts";
 import { FramedZstdCompress } from "./zstd-frames.ts";
 
 export type CompressionAlgorithm = "zstd" | "gzip" | "none";
@@ -18,16 +19,20 @@ const MiB = 1024 * 1024;
  */
 const LARGE_CHUNKS = { chunkSize: MiB, writableHighWaterMark: MiB, readableHighWaterMark: MiB };
 
+/** Whether compressStream(options, pool) gives the pool's blocks back (only zstd takes them). */
+export const recyclesBlocks = ({ algorithm }: CompressionOptions): boolean => algorithm === "zstd";
+
 /**
  * Compressing transform; zstd output is a sequence of standard frames that the stock `zstd -d` reads.
  * Not ZSTD_c_nbWorkers: with workers, Node 24.21's zstd stream fails with ERR_STREAM_PUSH_AFTER_EOF at end
  * of input (reproduced by bench/age-compress.ts); independent frames give the same parallelism safely.
  */
-export function compressStream({ algorithm, level }: CompressionOptions): Transform {
+export function compressStream({ algorithm, level }: CompressionOptions, pool?: BlockPool): Transform {
   switch (algorithm) {
     case "zstd":
-      // Independent checksummed frames, compressed in parallel on the thread pool (see zstd-frames.ts).
-      return new FramedZstdCompress({ level });
+      // Independent checksummed frames, compressed in parallel on the thread pool (see zstd-frames.ts);
+      // with `pool`, its blocks are compressed in place and given back.
+      return new FramedZstdCompress({ level, pool });
     case "gzip":
       return zlib.createGzip({ level, ...LARGE_CHUNKS });
     case "none":

@@ -1,12 +1,22 @@
 import { availableParallelism } from "node:os";
 import { Transform, type TransformCallback } from "node:stream";
 import zlib, { type ZstdCompress } from "node:zlib";
+import { BlockPool } from "./block-pool.ts";
 import { frameProblem } from "./zstd-frame-check.ts";
 
 export type FramedZstdOptions = {
   level: number;
-  /** Input bytes per frame. Larger than zstd's window at the levels we use, so the ratio barely changes. */
+  /**
+   * Input bytes per frame. Larger than zstd's window at the levels we use, so the ratio barely changes.
+   * @default 2 MiB, or the pool's block size
+   */
   blockBytes?: number;
+  /**
+   * Blocks shared with the producer (DumpReader): a written chunk that is one of its blocks becomes a
+   * frame's input as it is, without a copy, and goes back to the pool once compressed.
+   * @default a pool of its own
+   */
+  pool?: BlockPool;
   /**
    * Frames compressed at once on libuv's thread pool; memory is about (inFlight + 1) × blockBytes.
    * @default one per core, 2 to 3: on 2 cores a third frame bought no time and cost ~5 MB RSS.
@@ -28,8 +38,11 @@ class Lane {
   constructor(level: number) {
     this.stream = zlib.createZstdCompress({
       flush: zlib.constants.ZSTD_e_end,
-      // One output chunk per typical frame: fewer thread-pool round trips and fewer buffers.
-      chunkSize: 1024 * 1024,
+      // zlib hands out slices of one output buffer until it is full, so every buffer outlives several
+      // frames. At 1 MiB they lived long enough to be promoted to V8's old generation, where only a full
+      // mark-compact frees them: a 1 GB backup then ran 20-50 mark-compacts (+0.5-1 CPU-s, +20 MB RSS,
+      // bench/backup.ts). At 256 KiB (still one chunk for a typical 2 MiB frame) they die young: 1-2.
+      chunkSize: 256 * 1024,
       params: {
         [zlib.constants.ZSTD_c_compressionLevel]: level,
         [zlib.constants.ZSTD_c_checksumFlag]: 1,
@@ -67,8 +80,8 @@ type Pending = { output: Promise<Buffer[]>; block: Buffer; contentBytes: number 
  * order. Concatenated frames are one valid zstd stream (`zstd -d`, Node's decompressor, pzstd all read it).
  * Why: a single zlib stream compresses one chunk at a time on one thread, and a backup then waits on it
  * (measured: the main thread idle half the run); frames let compression use the cores pg_dump leaves free.
- * Input is copied into a small pool of reused blocks, so a backup allocates no per-frame input buffers
- * (garbage the collector would otherwise chase through hundreds of MB).
+ * Input is copied into a small pool of reused blocks (or arrives in them: `pool`), so a backup allocates
+ * no per-frame input buffers (garbage the collector would otherwise chase through hundreds of MB).
  */
 export class FramedZstdCompress extends Transform {
   private readonly blockBytes: number;
@@ -76,7 +89,7 @@ export class FramedZstdCompress extends Transform {
   private nextLane = 0;
   /** Frames being compressed, oldest first. */
   private readonly queue: Pending[] = [];
-  private readonly free: Buffer[] = [];
+  private readonly pool: BlockPool;
   private block: Buffer | undefined;
   private filled = 0;
   private sawInput = false;
@@ -85,14 +98,16 @@ export class FramedZstdCompress extends Transform {
 
   constructor(opts: FramedZstdOptions) {
     super();
-    this.blockBytes = opts.blockBytes ?? 2 * 1024 * 1024;
+    this.pool = opts.pool ?? new BlockPool(opts.blockBytes ?? 2 * 1024 * 1024);
+    this.blockBytes = this.pool.blockBytes;
     const inFlight = Math.max(1, opts.inFlight ?? Math.min(3, Math.max(2, availableParallelism())));
     this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.sawInput = true;
-    this.copyIn(chunk).then(() => done(), done);
+    const input = this.filled === 0 && this.pool.owns(chunk) ? this.adopt(chunk) : this.copyIn(chunk);
+    input.then(() => done(), done);
   }
 
   override _flush(done: TransformCallback): void {
@@ -106,13 +121,21 @@ export class FramedZstdCompress extends Transform {
     done(err);
   }
 
+  /** A block of the shared pool, compressed where it is once a lane is free. */
+  private async adopt(block: Buffer): Promise<void> {
+    await this.emitUntil(this.lanes.length - 1);
+    this.block = block;
+    this.filled = block.length;
+    this.dispatch();
+  }
+
   /** Copy `chunk` into blocks, starting a frame for every full block. */
   private async copyIn(chunk: Buffer): Promise<void> {
     let at = 0;
     while (at < chunk.length) {
       if (!this.block) {
         await this.emitUntil(this.lanes.length - 1); // a lane (and so a block) is free
-        this.block = this.free.pop() ?? Buffer.allocUnsafeSlow(this.blockBytes);
+        this.block = this.pool.take();
       }
       const n = chunk.copy(this.block, this.filled, at);
       at += n;
@@ -145,7 +168,7 @@ export class FramedZstdCompress extends Transform {
       if (problem) throw new Error(`zstd frame ${this.frames} is malformed: ${problem}`);
       this.frames++;
       this.push(frame);
-      if (block.length === this.blockBytes) this.free.push(block);
+      if (this.pool.owns(block)) this.pool.release(block);
     }
   }
 }

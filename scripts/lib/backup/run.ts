@@ -2,7 +2,8 @@ import { pipeline } from "node:stream/promises";
 import { UserError } from "../../../posture/errors.ts";
 import type { Posture } from "../../../posture/index.ts";
 import { encryptStream, recipientFingerprint } from "../age.ts";
-import { compressStream } from "../compress.ts";
+import { BlockPool } from "../block-pool.ts";
+import { compressStream, recyclesBlocks } from "../compress.ts";
 import { HashTap } from "../hash.ts";
 import type { Logger } from "../log.ts";
 import { dumpKey, MANIFEST_VERSION, type Manifest, manifestKey, manifestSchema } from "../manifest.ts";
@@ -12,7 +13,6 @@ import { type RunningDump, spawnPgDump } from "../pg/dump.ts";
 import { BackupSession } from "../pg/session.ts";
 import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
 import type { Store } from "../store/index.ts";
-import { DumpExitGate } from "./exit-gate.ts";
 import { newBackupId } from "./id.ts";
 
 export type BackupRunOptions = {
@@ -117,6 +117,9 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
   }
 }
 
+/** pg_dump is read straight into blocks of this size, which zstd then compresses in place (one frame each). */
+const DUMP_BLOCK_BYTES = 2 * 1024 * 1024;
+
 type Stored = { rawBytes: number; storedBytes: number; sha256: string; tables: Record<string, number> };
 
 /** The streaming part, with pipefail semantics: any stage failing fails (and cleans up) all. */
@@ -133,8 +136,13 @@ async function streamDump(
   o.signal?.addEventListener("abort", onOuterAbort, { once: true });
   if (o.signal?.aborted) onOuterAbort();
 
-  const dump: RunningDump = spawnPgDump(o.pgDump, o.conn, snapshotId);
-  const gate = new DumpExitGate(dump.exited, o.posture.backups.minDumpBytes);
+  const compression = o.posture.backups.compression;
+  const pool = new BlockPool(DUMP_BLOCK_BYTES);
+  const dump: RunningDump = await spawnPgDump(o.pgDump, o.conn, snapshotId, {
+    pool,
+    recycle: recyclesBlocks(compression),
+    minBytes: o.posture.backups.minDumpBytes,
+  });
   const tap = new HashTap();
   const errors: unknown[] = [];
   const fail = (e: unknown) => {
@@ -149,7 +157,7 @@ async function streamDump(
   const ticker = setInterval(() => {
     const secs = Math.max(0.001, (Date.now() - t0) / 1000);
     log.progress(
-      `dumped ${formatBytes(gate.bytes)}, stored ${formatBytes(storedBytes)}, ${formatBytes(gate.bytes / secs)}/s`,
+      `dumped ${formatBytes(dump.stdout.bytes)}, stored ${formatBytes(storedBytes)}, ${formatBytes(dump.stdout.bytes / secs)}/s`,
     );
   }, 500);
 
@@ -157,7 +165,7 @@ async function streamDump(
   let tables: Record<string, number> = {};
   try {
     const encrypt = await encryptStream(o.recipients);
-    const piped = pipeline(dump.stdout, gate, compressStream(o.posture.backups.compression), encrypt, tap, {
+    const piped = pipeline(dump.stdout, compressStream(compression, pool), encrypt, tap, {
       signal: abort.signal,
     }).catch(fail);
     const put = o.store
@@ -196,8 +204,8 @@ async function streamDump(
     if (putDone) await o.store.delete(key).catch(() => {});
     throw failure(errors);
   }
-  log.info("stored", { stage: "store", key, rawBytes: gate.bytes, storedBytes: tap.bytes });
-  return { rawBytes: gate.bytes, storedBytes: tap.bytes, sha256: tap.sha256(), tables };
+  log.info("stored", { stage: "store", key, rawBytes: dump.stdout.bytes, storedBytes: tap.bytes });
+  return { rawBytes: dump.stdout.bytes, storedBytes: tap.bytes, sha256: tap.sha256(), tables };
 }
 
 /** The root cause among the errors the stages reported (the others are consequences: premature close). */

@@ -5,6 +5,7 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { BlockPool } from "../../../scripts/lib/block-pool.ts";
 import { frameProblem } from "../../../scripts/lib/zstd-frame-check.ts";
 import { FramedZstdCompress } from "../../../scripts/lib/zstd-frames.ts";
 
@@ -115,5 +116,25 @@ describe("frameProblem", () => {
     }
     expect(at).toBe(framed.length);
     expect(frames).toBe(13);
+  });
+
+  it("compresses a shared pool's blocks in place and gives each back once its frame is out", async () => {
+    const pool = new BlockPool(128 * 1024);
+    const input = sample(5 * 128 * 1024 + 999);
+    const blocks: Buffer[] = [];
+    for (let at = 0; at < input.length; at += pool.blockBytes) {
+      const block = pool.take();
+      const n = input.copy(block, 0, at, at + pool.blockBytes);
+      blocks.push(n === pool.blockBytes ? block : block.subarray(0, n)); // the last one partial
+    }
+    const z = new FramedZstdCompress({ level: 3, pool, inFlight: 2 });
+    const out: Buffer[] = [];
+    z.on("data", (c: Buffer) => out.push(c));
+    await pipeline(Readable.from(blocks), z);
+    const framed = Buffer.concat(out);
+    expect(await buffer(Readable.from([framed]).pipe(zlib.createZstdDecompress()))).toEqual(input);
+    // No block of its own (nothing copied), and every block back in the pool.
+    expect(pool.allocated).toBe(6);
+    expect(pool.available).toBe(6);
   });
 });

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import net, { type OnReadOpts, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export type StdoutChannel = {
+  /** Give this to spawn() as the child's stdout, then destroy it (the child keeps its own copy). */
+  childEnd: Socket;
+  /** Our end, read with `onread`: reads land in buffers the caller supplies, no buffer per read. */
+  reader: Socket;
+};
+
+/**
+ * A connected stream-socket pair for a child process's stdout whose read end Node reads with `onread`
+ * (child_process's own stdio pipes cannot take it). Made by connecting to a listener in a fresh private
+ * directory (mode 0700: nobody else can connect first), which is removed as soon as the pair exists.
+ */
+export async function stdoutChannel(onread: OnReadOpts): Promise<StdoutChannel> {
+  const dir = await mkdtemp(join(tmpdir(), "rampart-dump-"));
+  const server = net.createServer({ pauseOnConnect: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(join(dir, "stdout.sock"), resolve);
+    });
+    const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+    const reader = net.connect({ path: join(dir, "stdout.sock"), onread });
+    await new Promise<void>((resolve, reject) => {
+      reader.once("connect", resolve);
+      reader.once("error", reject);
+    });
+    return { childEnd: await accepted, reader };
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
