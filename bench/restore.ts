@@ -66,19 +66,32 @@ try {
       await timed(`${bin("dropdb")} --if-exists ${name} && ${bin("createdb")} ${name}`, env);
       return name;
     };
+    // Each target is dropped as soon as its run is measured: autovacuum of ~1 GB of freshly loaded rows
+    // would otherwise land in the next contender's measurement (seen: +1-2 s on a rampart restore).
+    const dropped = async (run: Promise<Timed>, name: string) => {
+      const t = await run;
+      await timed(`${bin("dropdb")} --if-exists ${name}`, env);
+      return t;
+    };
     const restoreWith = async (cli: string) =>
-      timed(
-        `${cli} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
-        env,
+      dropped(
+        timed(
+          `${cli} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
+          env,
+        ),
+        "rampart_target",
       );
     // Interleaved, so that load from elsewhere on the box falls on every contender alike.
     process.stderr.write("limit (pg_restore -j) and rampart restore, interleaved ...\n");
     const runs: { limit: Timed[]; ram: Timed[]; base: Timed[] } = { limit: [], ram: [], base: [] };
     for (let i = 0; i < RUNS; i++) {
       runs.limit.push(
-        await timed(
-          `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
-          env,
+        await dropped(
+          timed(
+            `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+            env,
+          ),
+          "limit_target",
         ),
       );
       if (BASELINE) runs.base.push(await restoreWith(BASELINE));

@@ -1,42 +1,27 @@
-import { CronExpressionParser } from "cron-parser";
+import { parseCron } from "../../posture/cron.ts";
 import { UserError } from "../../posture/index.ts";
 
 /**
  * Translate a 5-field cron expression (UTC, as in the posture) into a systemd `OnCalendar=` value, so
- * the self-hosted timers fire exactly when the posture says. cron-parser expands each field (names,
+ * the self-hosted timers fire exactly when the posture says. posture/cron.ts expands each field (names,
  * ranges, steps); we then write the smallest systemd form: `*`, `start/step`, `a..b` or a list.
  */
 export function cronToOnCalendar(expr: string, where = "backups.schedule"): string {
-  let fields: ReturnType<typeof CronExpressionParser.parse>["fields"];
-  try {
-    fields = CronExpressionParser.parse(expr, { tz: "UTC" }).fields;
-  } catch (cause) {
+  const fields = parseCron(expr);
+  if (!fields)
     throw new UserError(`${where}: "${expr}" is not a cron expression`, {
-      hint: 'use 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */4 * * *"',
-      exitCode: 2,
-      cause,
-    });
-  }
-  const unsupported = (why: string) =>
-    new UserError(`${where}: "${expr}" cannot be expressed as a systemd timer: ${why}`, {
-      hint: "use plain values, ranges, lists and steps (no L, W or #)",
+      hint: 'use 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */4 * * *" (no L, W or #)',
       exitCode: 2,
     });
-  if (fields.dayOfMonth.hasLastChar || fields.dayOfWeek.hasLastChar) throw unsupported("L is not supported");
-  const numbers = (vs: readonly (number | string)[]) => {
-    if (vs.some((v) => typeof v !== "number")) throw unsupported("only numeric values are supported");
-    return vs as readonly number[];
-  };
-  const minute = numbers(fields.minute.values);
-  const hour = numbers(fields.hour.values);
-  const dom = numbers(fields.dayOfMonth.values);
-  const month = numbers(fields.month.values);
-  // cron allows 0 and 7 for Sunday; systemd has names.
-  const dow = [...new Set(numbers(fields.dayOfWeek.values).map((d) => d % 7))].sort((a, b) => a - b);
+  const { minute, hour, dayOfMonth: dom, month, dayOfWeek: dow } = fields;
   const domAll = dom.length === 31;
   const dowAll = dow.length === 7;
   // cron ORs a restricted day-of-month with a restricted day-of-week; systemd ANDs them.
-  if (!domAll && !dowAll) throw unsupported("day-of-month and day-of-week are both restricted");
+  if (!domAll && !dowAll)
+    throw new UserError(
+      `${where}: "${expr}" cannot be expressed as a systemd timer: day-of-month and day-of-week are both restricted`,
+      { hint: "restrict one of them and leave the other `*`", exitCode: 2 },
+    );
 
   const days = dowAll ? "" : `${compact(dow, 0, 6, (d) => DAY_NAMES[d] as string)} `;
   const date = `*-${compact(month, 1, 12, pad)}-${compact(dom, 1, 31, pad)}`;
