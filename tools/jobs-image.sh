@@ -99,7 +99,7 @@ verify() {
   v=$(age --version) || die "age is missing"
   echo "age $v"
   zstd --version >/dev/null || die "zstd is missing"
-  # coreutils' stdbuf gives pg_dump a 1 MiB output buffer (scripts/lib/pg/stdbuf.ts); it must also work.
+  # coreutils' stdbuf gives pg_dump 1 MiB writes and a fed pg_restore 1 MiB reads (scripts/lib/pg/stdbuf.ts).
   [[ $(stdbuf --output=1M printf ok) == ok ]] || die "stdbuf is missing or does not work"
 }
 

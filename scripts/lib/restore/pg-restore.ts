@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { UserError } from "../../../posture/errors.ts";
 import { type ConnInfo, libpqEnv } from "../pg/conninfo.ts";
 import { pgTool } from "../pg/dump.ts";
+import { withInputBuffer } from "../pg/stdbuf.ts";
 
 export type PgRestoreOptions = {
   /** Parallel jobs (custom-format archives restore table data and indexes concurrently). @default cores */
@@ -36,7 +37,9 @@ export type PgRestoreRun = {
  * is a conninfo with the name quoted. `stdin: true` leaves stdin open for an archive fed through it.
  */
 export function startPgRestore(args: string[], target: ConnInfo, stdin = false): PgRestoreRun {
-  const child = spawn(pgTool("pg_restore"), args, {
+  // Fed on stdin, it reads through stdio: 1 MiB reads (stdbuf.ts), not 4 KiB ones.
+  const [command, argv] = stdin ? withInputBuffer(pgTool("pg_restore"), args) : [pgTool("pg_restore"), args];
+  const child = spawn(command, argv, {
     env: libpqEnv(target),
     stdio: [stdin ? "pipe" : "ignore", "ignore", "pipe"],
   });

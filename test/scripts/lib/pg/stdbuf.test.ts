@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withOutputBuffer } from "../../../../scripts/lib/pg/stdbuf.ts";
+import { withInputBuffer, withOutputBuffer } from "../../../../scripts/lib/pg/stdbuf.ts";
 import { tempDirSync } from "../../../support/temp.ts";
 
 describe("withOutputBuffer", () => {
@@ -17,8 +17,19 @@ describe("withOutputBuffer", () => {
     ]);
   });
 
+  it("gives a tool fed on stdin 1 MiB reads the same way", () => {
+    const dir = tempDirSync("rampart-stdbuf-in-");
+    writeFileSync(join(dir, "stdbuf"), "#!/bin/sh\n");
+    chmodSync(join(dir, "stdbuf"), 0o755);
+    expect(withInputBuffer("pg_restore", ["-L", "list"], { PATH: dir })).toEqual([
+      join(dir, "stdbuf"),
+      ["--input=1M", "pg_restore", "-L", "list"],
+    ]);
+  });
+
   it("runs the tool as it is when there is no stdbuf", () => {
     const dir = tempDirSync("rampart-stdbuf-none-");
     expect(withOutputBuffer("pg_dump", ["-Fc"], { PATH: dir })).toEqual(["pg_dump", ["-Fc"]]);
+    expect(withInputBuffer("pg_restore", ["-L", "x"], { PATH: dir })).toEqual(["pg_restore", ["-L", "x"]]);
   });
 });
