@@ -9,6 +9,8 @@ import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import {
   CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
@@ -18,6 +20,7 @@ import { UserError } from "../../posture/errors.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
 import { S3Store } from "../../scripts/lib/store/s3.ts";
+import { multipartPut } from "../../scripts/lib/store/s3-multipart.ts";
 import type { Store } from "../../scripts/lib/store/types.ts";
 import { faultProxy } from "../support/fault-proxy.ts";
 import { gcsClient, gcsEndpoint, s3Client, s3Endpoint, uniqueName } from "../support/services.ts";
@@ -235,6 +238,38 @@ describe("s3 specifics", () => {
       expect(await store.exists("b1/manifest.json")).toBe(true);
     },
   );
+
+  it("uploads parts of growing sizes (the part-size schedule) into one exact object", async () => {
+    const Bucket = uniqueName("rampart-parts");
+    const client = s3Client();
+    await client.send(new CreateBucketCommand({ Bucket }));
+    const sizes: number[] = [];
+    const partSize = (n: number) => {
+      const size = (n <= 2 ? 5 : 6) * MiB;
+      sizes[n - 1] = size;
+      return size;
+    };
+    const { stream, sent } = body(25); // 5 + 5 + 6 + 6 + 3 MiB
+    const stored = await multipartPut(stream, {
+      client,
+      bucket: Bucket,
+      key: "grow",
+      partSize,
+      queue: 2,
+      retry: { ...FAST_RETRY, isTransient: () => false },
+    });
+    expect(stored).toBe(25 * MiB);
+    expect(sizes.slice(0, 4)).toEqual([5, 5, 6, 6].map((m) => m * MiB));
+    // S3 itself reports the parts: five, the third of 6 MiB.
+    const third = await client.send(new HeadObjectCommand({ Bucket, Key: "grow", PartNumber: 3 }));
+    expect([third.PartsCount, third.ContentLength]).toEqual([5, 6 * MiB]);
+    const got = await client.send(new GetObjectCommand({ Bucket, Key: "grow" }));
+    expect(
+      Buffer.from(
+        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      ).equals(sent()),
+    ).toBe(true);
+  });
 
   it("deletes every version of a key in a versioned bucket, and only that key", async () => {
     const Bucket = uniqueName("rampart-versions");

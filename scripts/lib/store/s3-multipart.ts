@@ -14,8 +14,8 @@ export type MultipartPutOptions = {
   client: S3Client;
   bucket: string;
   key: string;
-  /** Bytes per part (S3: ≥ 5 MiB except the last, ≤ 10,000 parts). */
-  partSize: number;
+  /** Bytes of part `n`, 1-based (S3: ≥ 5 MiB except the last, ≤ 10,000 parts): part-size.ts. */
+  partSize: (n: number) => number;
   /** Parts uploading at once while the next one fills. */
   queue: number;
   contentType?: string;
@@ -64,7 +64,12 @@ export async function multipartPut(body: Readable, o: MultipartPutOptions): Prom
   const parts: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   const free: Buffer[] = [];
-  let part: Buffer = Buffer.allocUnsafeSlow(o.partSize);
+  /** A reused buffer of `size` bytes; buffers of a size no longer in use are dropped. */
+  const take = (size: number): Buffer => {
+    for (let b = free.pop(); b; b = free.pop()) if (b.length === size) return b;
+    return Buffer.allocUnsafeSlow(size);
+  };
+  let part: Buffer = take(o.partSize(1));
   let filled = 0;
   let stored = 0;
 
@@ -89,7 +94,7 @@ export async function multipartPut(body: Readable, o: MultipartPutOptions): Prom
         parts[PartNumber - 1] = { PartNumber, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 };
         stored += data.length;
         o.onProgress?.(stored);
-        if (data.length === o.partSize) free.push(data); // the last, short part is a view: not reused
+        if (data.length === data.buffer.byteLength) free.push(data); // not the last part's short view
       })
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
@@ -104,10 +109,10 @@ export async function multipartPut(body: Readable, o: MultipartPutOptions): Prom
         const n = chunk.copy(part, filled, at);
         at += n;
         filled += n;
-        if (filled < o.partSize) continue;
+        if (filled < part.length) continue;
         while (inFlight.size >= o.queue) await Promise.race(inFlight);
         void uploadPart(part, ++partNumber).catch(() => {}); // awaited below through inFlight
-        part = free.pop() ?? Buffer.allocUnsafeSlow(o.partSize);
+        part = take(o.partSize(partNumber + 1));
         filled = 0;
       }
     }

@@ -13,27 +13,18 @@ import {
 import { UserError } from "../../../posture/errors.ts";
 import { redact } from "../redact.ts";
 import { parseBucketUrl } from "./bucket-url.ts";
+import { partSizes } from "./part-size.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
 import { multipartPut } from "./s3-multipart.ts";
 import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
-const MiB = 1024 * 1024;
-const MIN_PART = 5 * MiB;
-/** Part-size target leaves headroom below S3's hard limit of 10,000 parts if the size estimate is low. */
-const TARGET_PARTS = 9000;
 /**
  * Parts in flight. Each is a buffered copy of the body: two keep one part uploading while the next fills
  * (a backup's compressed stream is far slower than the network), and bound the upload's memory to
- * 3 reused part buffers (15 MiB up to ~30 GB objects) whatever the object size. Four were not measurably
+ * 3 reused part buffers (15 MiB until the object passes 10 GB: part-size.ts). Four were not measurably
  * faster against moto and cost ~10–15 MB more peak RSS in `rampart backup`.
  */
 const QUEUE = 2;
-
-/** Part size for an upload of about `expectedSize` bytes: ≥ 5 MiB (S3's minimum), whole MiB, ≤ 10,000 parts even at 1.5× the estimate. */
-export function partSizeFor(expectedSize: number | undefined): number {
-  if (!expectedSize || expectedSize <= 0) return MIN_PART;
-  return Math.max(MIN_PART, Math.ceil((expectedSize * 1.5) / TARGET_PARTS / MiB) * MiB);
-}
 
 export type S3StoreOptions = {
   /** Overrides AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (tests point it at a fault-injecting proxy). */
@@ -156,7 +147,7 @@ export class S3Store implements Store {
         client: this.client,
         bucket: this.bucket,
         key: Key,
-        partSize: partSizeFor(opts.expectedSize),
+        partSize: partSizes(opts.expectedSize),
         queue: QUEUE,
         contentType: opts.contentType,
         signal: opts.signal,
