@@ -1,7 +1,8 @@
 /**
  * Five-field Unix cron (minute hour day-of-month month day-of-week), UTC: numbers, names (jan-dec,
  * sun-sat), `*`, ranges `a-b`, steps `*\/n`, `a-b/n` and `a/n`, and comma lists; 0 and 7 are Sunday.
- * A restricted day-of-month and a restricted day-of-week match either (Vixie cron). Written here rather
+ * When day-of-month and day-of-week are both restricted (neither written `*` or `?`), a day matching either
+ * runs, as in cron-parser (Vixie cron also counts `*\/n` as unrestricted there). Written here rather
  * than loaded from cron-parser: that library and its Luxon cost every CLI run ~55 ms of start-up for
  * the posture's few schedules. Its answers are the test's reference (test/posture/cron.test.ts).
  */
@@ -45,7 +46,7 @@ function expand(field: string, spec: Spec): number[] | null {
     if (!m) return null;
     const [, range = "", stepText] = m;
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (step < 1 || step > spec.max) return null;
+    if (step < 1) return null;
     let lo: number | null;
     let hi: number | null;
     if (range === "*" || range === "?") [lo, hi] = [spec.min, spec.max];

@@ -13,15 +13,20 @@ export function cronToOnCalendar(expr: string, where = "backups.schedule"): stri
       hint: 'use 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */4 * * *" (no L, W or #)',
       exitCode: 2,
     });
-  const { minute, hour, dayOfMonth: dom, month, dayOfWeek: dow } = fields;
-  const domAll = dom.length === 31;
+  const { minute, hour, month } = fields;
+  let dom = fields.dayOfMonth;
+  let dow = fields.dayOfWeek;
+  // cron runs on a day matching a restricted day-of-month OR a restricted day-of-week (posture/cron.ts);
+  // systemd ANDs them. Equal only if one of them is unrestricted, or covers every day anyway.
+  if (!fields.dayOfMonthAll && !fields.dayOfWeekAll) {
+    if (dom.length < 31 && dow.length < 7)
+      throw new UserError(
+        `${where}: "${expr}" cannot be expressed as a systemd timer: day-of-month and day-of-week are both restricted`,
+        { hint: "restrict one of them and leave the other `*`", exitCode: 2 },
+      );
+    [dom, dow] = [ALL_DAYS_OF_MONTH, ALL_DAYS_OF_WEEK]; // one of them matches every day: every day runs
+  }
   const dowAll = dow.length === 7;
-  // cron ORs a restricted day-of-month with a restricted day-of-week; systemd ANDs them.
-  if (!domAll && !dowAll)
-    throw new UserError(
-      `${where}: "${expr}" cannot be expressed as a systemd timer: day-of-month and day-of-week are both restricted`,
-      { hint: "restrict one of them and leave the other `*`", exitCode: 2 },
-    );
 
   const days = dowAll ? "" : `${compact(dow, 0, 6, (d) => DAY_NAMES[d] as string)} `;
   const date = `*-${compact(month, 1, 12, pad)}-${compact(dom, 1, 31, pad)}`;
@@ -30,6 +35,8 @@ export function cronToOnCalendar(expr: string, where = "backups.schedule"): stri
 }
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+const ALL_DAYS_OF_MONTH = Array.from({ length: 31 }, (_, i) => i + 1);
+const ALL_DAYS_OF_WEEK = [0, 1, 2, 3, 4, 5, 6];
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** Shortest systemd spelling of a sorted set of values within [min, max]. */

@@ -39,6 +39,9 @@ export class BlockPool {
   /** Give a block back; `chunk` may be a view of its start (a last, partial block). */
   release(chunk: Buffer): void {
     if (!this.owns(chunk)) throw new Error("BlockPool.release: not a block of this pool");
+    // Twice would hand one block to two writers: corrupt data, silently.
+    if (this.free.some((b) => b.buffer === chunk.buffer))
+      throw new Error("BlockPool.release: released twice");
     this.free.push(chunk.length === this.blockBytes ? chunk : Buffer.from(chunk.buffer, 0, this.blockBytes));
     for (const wake of this.waiters.splice(0)) wake();
   }

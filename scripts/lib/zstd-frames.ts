@@ -73,6 +73,9 @@ class Lane {
   }
 }
 
+/** Frames compressed at once by default: one per core, 2 to 3 (see FramedZstdOptions.inFlight). */
+export const zstdLanes = (): number => Math.min(3, Math.max(2, availableParallelism()));
+
 type Pending = { output: Promise<Buffer[]>; block: Buffer; contentBytes: number };
 
 /**
@@ -100,13 +103,19 @@ export class FramedZstdCompress extends Transform {
     super();
     this.pool = opts.pool ?? new BlockPool(opts.blockBytes ?? 2 * 1024 * 1024);
     this.blockBytes = this.pool.blockBytes;
-    const inFlight = Math.max(1, opts.inFlight ?? Math.min(3, Math.max(2, availableParallelism())));
+    const inFlight = Math.max(1, opts.inFlight ?? zstdLanes());
     this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.sawInput = true;
-    const input = this.filled === 0 && this.pool.owns(chunk) ? this.adopt(chunk) : this.copyIn(chunk);
+    const owned = this.pool.owns(chunk);
+    const input =
+      owned && this.filled === 0
+        ? this.adopt(chunk)
+        : this.copyIn(chunk).then(() => {
+            if (owned) this.pool.release(chunk); // copied (a partial block was pending): give it back
+          });
     input.then(() => done(), done);
   }
 

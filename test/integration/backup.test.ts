@@ -174,6 +174,18 @@ describe("refusals", () => {
     expect(await readdir(join(dir, "old")).catch(() => [])).toEqual([]);
   });
 
+  it("backs up with a $TMPDIR too deep for a socket path (falls back to /tmp for pg_dump's socket)", async () => {
+    const deep = join(dir, "t".repeat(60), "u".repeat(40));
+    await mkdir(deep, { recursive: true });
+    const storeUrl = `file://${join(dir, "deep-tmp")}`;
+    const run = await runCli(
+      ["backup", "--stack", stackFor("deeptmp", storeUrl), "--json"],
+      cliEnv({ DATABASE_URL: source.url, TMPDIR: deep }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).status).toBe("ok");
+  });
+
   it("refuses an implausibly small dump and keeps nothing", async () => {
     const empty = await createTempDatabase("backup_empty");
     cleanup.push(empty);

@@ -30,6 +30,9 @@ const SCHEDULES = [
   "0 4 */2 * *",
   "0 4 * */3 *",
   "7 7 ? * 3",
+  "*/60 * * * *", // a step past the field's end: just its start
+  "0 */24 * * *",
+  "0 0 1 * 0-6", // both day fields restricted: either matches (here every day)
 ];
 
 describe("cron", () => {

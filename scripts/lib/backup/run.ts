@@ -13,6 +13,7 @@ import { type RunningDump, spawnPgDump } from "../pg/dump.ts";
 import { BackupSession } from "../pg/session.ts";
 import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
 import type { Store } from "../store/index.ts";
+import { zstdLanes } from "../zstd-frames.ts";
 import { newBackupId } from "./id.ts";
 
 export type BackupRunOptions = {
@@ -131,18 +132,27 @@ async function streamDump(
   expectedSize: number,
   log: Logger,
 ): Promise<Stored> {
+  // Everything that can fail before pg_dump runs comes first: once it runs, its output has a consumer.
+  const compression = o.posture.backups.compression;
+  const pool = new BlockPool(DUMP_BLOCK_BYTES);
+  let encrypt: Awaited<ReturnType<typeof encryptStream>>;
+  let dump: RunningDump;
+  try {
+    encrypt = await encryptStream(o.recipients);
+    dump = await spawnPgDump(o.pgDump, o.conn, snapshotId, {
+      pool,
+      recycle: recyclesBlocks(compression),
+      minBytes: o.posture.backups.minDumpBytes,
+      // More blocks than compression lanes, or a lane would wait for a block only new input frees.
+      maxOut: zstdLanes() + 2,
+    });
+  } catch (e) {
+    throw failure([e]);
+  }
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(o.signal?.reason ?? new Error("backup interrupted"));
   o.signal?.addEventListener("abort", onOuterAbort, { once: true });
   if (o.signal?.aborted) onOuterAbort();
-
-  const compression = o.posture.backups.compression;
-  const pool = new BlockPool(DUMP_BLOCK_BYTES);
-  const dump: RunningDump = await spawnPgDump(o.pgDump, o.conn, snapshotId, {
-    pool,
-    recycle: recyclesBlocks(compression),
-    minBytes: o.posture.backups.minDumpBytes,
-  });
   const tap = new HashTap();
   const errors: unknown[] = [];
   const fail = (e: unknown) => {
@@ -164,7 +174,6 @@ async function streamDump(
   let putDone = false;
   let tables: Record<string, number> = {};
   try {
-    const encrypt = await encryptStream(o.recipients);
     const piped = pipeline(dump.stdout, compressStream(compression, pool), encrypt, tap, {
       signal: abort.signal,
     }).catch(fail);
@@ -218,8 +227,10 @@ function failure(errors: unknown[]): UserError {
   const root = errors.find((e) => !secondary(e)) ?? errors[0];
   const cause = root instanceof Error && root.name === "AbortError" && root.cause ? root.cause : root;
   const message = cause instanceof Error ? cause.message : String(cause);
+  const own = cause instanceof UserError ? cause.hints : [];
   return new UserError(`backup failed: ${message}`, {
-    hint: "nothing was kept: the upload was aborted and no manifest was written",
+    hint: [...own, "nothing was kept: the upload was aborted and no manifest was written"],
+    exitCode: cause instanceof UserError ? cause.exitCode : 1,
     cause,
   });
 }

@@ -54,8 +54,8 @@ export class DumpReader extends Readable {
     this.o = o;
     this.maxOut = o.maxOut ?? 4;
     this.onread = { buffer: () => this.nextBuffer(), callback: (n: number) => this.onData(n) };
-    // A failed exit fails the stream at once: not only at end of input, which a process that inherited
-    // the socket could hold open.
+    // A failed exit fails the stream as soon as it is known (the process and its stderr closed), not only
+    // at end of input, which a process that inherited the socket could hold open.
     o.exited.then(
       (exit) => {
         if ((exit.code !== 0 || exit.signal) && !this.destroyed)

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net, { type OnReadOpts, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UserError } from "../../../posture/errors.ts";
 
 export type StdoutChannel = {
   /** Give this to spawn() as the child's stdout, then destroy it (the child keeps its own copy). */
@@ -16,11 +17,18 @@ export type StdoutChannel = {
  * directory (mode 0700: nobody else can connect first), which is removed as soon as the pair exists.
  */
 export async function stdoutChannel(onread: OnReadOpts): Promise<StdoutChannel> {
-  const dir = await mkdtemp(join(tmpdir(), "rampart-dump-"));
+  const dir = await mkdtemp(join(socketParent(), "rampart-dump-"));
   const server = net.createServer({ pauseOnConnect: true });
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (e) =>
+        reject(
+          new UserError(`cannot create the socket pg_dump writes to in ${dir}: ${e.message}`, {
+            hint: "set TMPDIR to a short, writable directory (a socket path has at most 107 bytes)",
+            cause: e,
+          }),
+        ),
+      );
       server.listen(join(dir, "stdout.sock"), resolve);
     });
     const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
@@ -34,4 +42,13 @@ export async function stdoutChannel(onread: OnReadOpts): Promise<StdoutChannel> 
     server.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Longest socket path we make: Linux allows 107 bytes; ours adds "/rampart-dump-XXXXXX/stdout.sock". */
+const SOCKET_PATH_MAX = 107;
+
+/** The OS temp dir, or /tmp when a socket path under it would be too long (a deep $TMPDIR). */
+function socketParent(): string {
+  const dir = tmpdir();
+  return join(dir, "rampart-dump-XXXXXX", "stdout.sock").length <= SOCKET_PATH_MAX ? dir : "/tmp";
 }

@@ -55,18 +55,7 @@ export function startPgRestore(args: string[], target: ConnInfo, stdin = false):
         }),
       ),
     );
-    child.once("close", (code, signal) =>
-      code === 0
-        ? resolve(err)
-        : reject(
-            new UserError(
-              `pg_restore failed (${signal ? `killed by ${signal}` : `exit ${code}`}):\n${err.trim().split("\n").slice(-15).join("\n")}`,
-              {
-                hint: "the target may be left partially restored: drop it and retry, or restore with --clean",
-              },
-            ),
-          ),
-    );
+    child.once("close", (code, signal) => (code === 0 ? resolve(err) : reject(exitError(code, signal, err))));
   });
   return { child, done };
 }
@@ -85,4 +74,17 @@ export async function runPgRestore(
   args.push(dumpPath);
   const stderr = await startPgRestore(args, target).done;
   if (stderr.trim()) process.stderr.write(stderr);
+}
+
+/** pg_restore's failure as the user should read it. */
+function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: string): UserError {
+  if (code === 127 && /failed to run command/.test(stderr))
+    // stdbuf (stdbuf.ts) could not start pg_restore: the same as not finding it at all.
+    return new UserError(`cannot run pg_restore: ${stderr.trim()}`, {
+      hint: "install the PostgreSQL client tools or set RAMPART_PG_BIN",
+    });
+  const last = stderr.trim().split("\n").slice(-15).join("\n");
+  return new UserError(`pg_restore failed (${signal ? `killed by ${signal}` : `exit ${code}`}):\n${last}`, {
+    hint: "the target may be left partially restored: drop it and retry, or restore with --clean",
+  });
 }

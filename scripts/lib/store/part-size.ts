@@ -16,7 +16,19 @@ const CAPACITY_IN_FIRST_PARTS = PARTS_PER_STEP * 31;
  * ~200 GB). Returns the size of part `n` (1-based), whole MiB.
  */
 export function partSizes(expectedSize: number | undefined): (n: number) => number {
-  const need = Math.max(0, expectedSize ?? 0) * 1.5;
-  const first = Math.max(MIN_PART, Math.ceil(need / CAPACITY_IN_FIRST_PARTS / MiB) * MiB);
+  const first = wholeMiB(need(expectedSize) / CAPACITY_IN_FIRST_PARTS);
   return (n) => first * 2 ** Math.min(4, Math.floor((n - 1) / PARTS_PER_STEP));
 }
+
+/**
+ * One part size for the whole upload, for S3-compatible stores that require it (Cloudflare R2 and Garage
+ * refuse a multipart upload whose non-trailing parts differ in size): ≥ 5 MiB, and 1.5× `expectedSize` in
+ * 9,000 parts (headroom below 10,000). Memory then grows with the database from ~30 GB.
+ */
+export function uniformPartSizes(expectedSize: number | undefined): (n: number) => number {
+  const size = wholeMiB(need(expectedSize) / 9_000);
+  return () => size;
+}
+
+const need = (expectedSize: number | undefined) => Math.max(0, expectedSize ?? 0) * 1.5;
+const wholeMiB = (bytes: number) => Math.max(MIN_PART, Math.ceil(bytes / MiB) * MiB);

@@ -13,7 +13,7 @@ import {
 import { UserError } from "../../../posture/errors.ts";
 import { redact } from "../redact.ts";
 import { parseBucketUrl } from "./bucket-url.ts";
-import { partSizes } from "./part-size.ts";
+import { partSizes, uniformPartSizes } from "./part-size.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
 import { multipartPut } from "./s3-multipart.ts";
 import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
@@ -147,7 +147,8 @@ export class S3Store implements Store {
         client: this.client,
         bucket: this.bucket,
         key: Key,
-        partSize: partSizes(opts.expectedSize),
+        // AWS takes parts of any size ≥ 5 MiB; other S3 implementations may want them all alike.
+        partSize: (this.endpoint ? uniformPartSizes : partSizes)(opts.expectedSize),
         queue: QUEUE,
         contentType: opts.contentType,
         signal: opts.signal,

@@ -13,6 +13,8 @@ describe("cronToOnCalendar", () => {
     ["0 1,13 * * *", "*-*-* 01/12:00:00 UTC"],
     ["0 1,5,13 * * *", "*-*-* 01,05,13:00:00 UTC"],
     ["*/15 * * * *", "*-*-* *:00/15:00 UTC"],
+    // Both day fields restricted: cron runs on either; day-of-week 0-6 is every day, so every day runs.
+    ["0 0 1 * 0-6", "*-*-* 00:00:00 UTC"],
   ])("%s → %s", (cron, expected) => {
     expect(cronToOnCalendar(cron)).toBe(expected);
   });

@@ -24,6 +24,8 @@ describe("BlockPool", () => {
     expect(pool.owns(block.subarray(1))).toBe(false); // not the start of a block
     expect(pool.owns(Buffer.alloc(64))).toBe(false);
     expect(() => pool.release(Buffer.alloc(64))).toThrow(/not a block of this pool/);
+    pool.release(block);
+    expect(() => pool.release(block)).toThrow(/released twice/); // two writers would share it
   });
 
   it("wakes a waiter once, at the next release", () => {

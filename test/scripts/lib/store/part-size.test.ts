@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PARTS, MIN_PART, partSizes } from "../../../../scripts/lib/store/part-size.ts";
+import { MAX_PARTS, MIN_PART, partSizes, uniformPartSizes } from "../../../../scripts/lib/store/part-size.ts";
 
 const MiB = 1024 * 1024;
 const GB = 1e9;
@@ -31,6 +31,17 @@ describe("partSizes", () => {
         expect(size(n) % MiB).toBe(0);
         expect(size(n)).toBeGreaterThanOrEqual(MIN_PART);
       }
+    },
+  );
+
+  it.each([undefined, GB, 30 * GB, 1000 * GB])(
+    "uniform sizes (R2, Garage): one size, 1.5x an expected %s bytes fits",
+    (expected) => {
+      const size = uniformPartSizes(expected);
+      expect(new Set([1, 2, 5000, 10_000].map(size)).size).toBe(1);
+      expect(size(1) % MiB).toBe(0);
+      expect(size(1)).toBeGreaterThanOrEqual(MIN_PART);
+      expect(capacity(size)).toBeGreaterThanOrEqual(1.5 * (expected ?? 0));
     },
   );
 });
