@@ -73,6 +73,9 @@ class Lane {
   }
 }
 
+/** Input bytes per frame by default: larger than zstd's window at our levels, so the ratio barely changes. */
+export const FRAME_BYTES = 2 * 1024 * 1024;
+
 /** Frames compressed at once by default: one per core, 2 to 3 (see FramedZstdOptions.inFlight). */
 export const zstdLanes = (): number => Math.min(3, Math.max(2, availableParallelism()));
 
@@ -101,7 +104,7 @@ export class FramedZstdCompress extends Transform {
 
   constructor(opts: FramedZstdOptions) {
     super();
-    this.pool = opts.pool ?? new BlockPool(opts.blockBytes ?? 2 * 1024 * 1024);
+    this.pool = opts.pool ?? new BlockPool(opts.blockBytes ?? FRAME_BYTES);
     this.blockBytes = this.pool.blockBytes;
     const inFlight = Math.max(1, opts.inFlight ?? zstdLanes());
     this.lanes = Array.from({ length: inFlight }, () => new Lane(opts.level));

@@ -13,7 +13,7 @@ import { type RunningDump, spawnPgDump } from "../pg/dump.ts";
 import { BackupSession } from "../pg/session.ts";
 import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
 import type { Store } from "../store/index.ts";
-import { zstdLanes } from "../zstd-frames.ts";
+import { FRAME_BYTES, zstdLanes } from "../zstd-frames.ts";
 import { newBackupId } from "./id.ts";
 
 export type BackupRunOptions = {
@@ -118,9 +118,6 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
   }
 }
 
-/** pg_dump is read straight into blocks of this size, which zstd then compresses in place (one frame each). */
-const DUMP_BLOCK_BYTES = 2 * 1024 * 1024;
-
 type Stored = { rawBytes: number; storedBytes: number; sha256: string; tables: Record<string, number> };
 
 /** The streaming part, with pipefail semantics: any stage failing fails (and cleans up) all. */
@@ -134,7 +131,8 @@ async function streamDump(
 ): Promise<Stored> {
   // Everything that can fail before pg_dump runs comes first: once it runs, its output has a consumer.
   const compression = o.posture.backups.compression;
-  const pool = new BlockPool(DUMP_BLOCK_BYTES);
+  // pg_dump is read straight into frame-sized blocks, which zstd then compresses in place.
+  const pool = new BlockPool(FRAME_BYTES);
   let encrypt: Awaited<ReturnType<typeof encryptStream>>;
   let dump: RunningDump;
   try {

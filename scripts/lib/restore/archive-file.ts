@@ -2,15 +2,8 @@ import { EventEmitter } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { GarbagePacer } from "../gc-pacer.ts";
-import {
-  ArchiveScanner,
-  OFFSET_NOT_SET,
-  OFFSET_SET,
-  offsetField,
-  type Toc,
-  type TocEntry,
-  Unsupported,
-} from "./archive-scan.ts";
+import { writeOffset } from "./archive-offsets.ts";
+import { ArchiveScanner, type Toc, type TocEntry, Unsupported } from "./archive-scan.ts";
 
 export type BlockInfo = { dumpId: number; at: number; end: number | null };
 
@@ -102,10 +95,7 @@ export class ArchiveFile extends EventEmitter {
     if (!this.toc || this.scanError || !this.fh) return;
     for (const b of this.pendingBlocks) {
       const e = this.entries.get(b.dumpId);
-      if (!e || e.offsetFlag !== OFFSET_NOT_SET) continue;
-      const field = offsetField(b.at, this.toc.offSize);
-      await this.fh.write(field, 0, field.length, e.offsetAt);
-      e.offsetFlag = OFFSET_SET;
+      if (e) await writeOffset(this.fh, this.toc, e, b.at);
     }
   }
 

@@ -1,5 +1,13 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { ArchiveScanner, OFFSET_NOT_SET, offsetField, type Toc, Unsupported } from "./archive-scan.ts";
+import {
+  ArchiveScanner,
+  OFFSET_NOT_SET,
+  OFFSET_SET,
+  offsetField,
+  type Toc,
+  type TocEntry,
+  Unsupported,
+} from "./archive-scan.ts";
 
 /**
  * `rampart backup` streams pg_dump to stdout, and a custom-format archive written to a pipe has no data
@@ -7,10 +15,18 @@ import { ArchiveScanner, OFFSET_NOT_SET, offsetField, type Toc, Unsupported } fr
  * pg_restore then makes every worker skip through the data chunk by chunk to find its table — measured 1.4–1.9x
  * slower than the same archive with offsets (bench/restore.ts). This does what pg_dump does on a seekable
  * file: write each entry's offset into the TOC in place (fixed-size fields). Restores do it while decoding
- * (archive-file.ts); addDataOffsets is the same for an archive already on disk. Archives it cannot follow are
- * left untouched — pg_restore still works, only slower.
+ * (archive-file.ts, through writeOffset); addDataOffsets is the same for an archive already on disk.
+ * Archives it cannot follow are left untouched — pg_restore still works, only slower.
  */
 export type OffsetResult = "patched" | "already" | "unsupported";
+
+/** Point TOC entry `e` at its block (file position `at`) in place, unless it already has an offset. */
+export async function writeOffset(fh: FileHandle, toc: Toc, e: TocEntry, at: number): Promise<void> {
+  if (e.offsetFlag !== OFFSET_NOT_SET) return;
+  const field = offsetField(at, toc.offSize);
+  await fh.write(field, 0, field.length, e.offsetAt);
+  e.offsetFlag = OFFSET_SET;
+}
 
 /** Write the offsets of `blocks` into the TOC fields that lack one. */
 export async function writeOffsets(
@@ -22,9 +38,7 @@ export async function writeOffsets(
   const at = new Map(blocks.map((b) => [b.dumpId, b.at]));
   for (const e of toc.entries) {
     const offset = at.get(e.dumpId);
-    if (e.offsetFlag !== OFFSET_NOT_SET || offset === undefined) continue;
-    const field = offsetField(offset, toc.offSize);
-    await fh.write(field, 0, field.length, e.offsetAt);
+    if (offset !== undefined) await writeOffset(fh, toc, e, offset);
   }
   return "patched";
 }
