@@ -27,7 +27,7 @@ import { FileStore } from "../../scripts/lib/store/file.ts";
 import { runCli } from "../support/cli.ts";
 import { pgEnv, sql, tableChecksums } from "../support/db.ts";
 import { silentLog } from "../support/log.ts";
-import { createTempDatabase, type TempDatabase } from "../support/services.ts";
+import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -37,13 +37,8 @@ let stack: IdentityStack;
 let source: TempDatabase;
 let manifest: Manifest;
 let identities: string[];
-const temps: TempDatabase[] = [];
-
-async function emptyDb(): Promise<TempDatabase> {
-  const db = await createTempDatabase("rampart_streamed");
-  temps.push(db);
-  return db;
-}
+const temps = tempDatabases("rampart_streamed");
+const emptyDb = () => temps.create();
 
 const restore = (over: Partial<RestoreRequest>) =>
   restoreBackup({
@@ -76,7 +71,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of [source, ...temps]) await db?.drop();
+  await source?.drop();
+  await temps.dropAll();
   await rm(dir, { recursive: true, force: true });
 });
 

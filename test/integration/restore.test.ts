@@ -20,7 +20,7 @@ import { demoIdentity } from "../support/age.ts";
 import { jsonResult, runCli } from "../support/cli.ts";
 import { tableChecksums, tableCounts } from "../support/db.ts";
 import { silentLog } from "../support/log.ts";
-import { createTempDatabase, type TempDatabase } from "../support/services.ts";
+import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
 import { stockBackup } from "./restore-fixture.ts";
@@ -34,13 +34,8 @@ let store: FileStore;
 let source: TempDatabase;
 let manifest: Manifest;
 let identities: string[];
-const temps: TempDatabase[] = [];
-
-async function emptyDb(): Promise<TempDatabase> {
-  const db = await createTempDatabase("rampart_restore");
-  temps.push(db);
-  return db;
-}
+const temps = tempDatabases("rampart_restore");
+const emptyDb = () => temps.create();
 
 const restore = (over: Partial<RestoreRequest>) =>
   restoreBackup({ store, backup: manifest.id, identities, log, jobs: 2, ...over });
@@ -56,7 +51,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of [source, ...temps]) await db?.drop();
+  await source?.drop();
+  await temps.dropAll();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { generateIdentity, identityToRecipient } from "../../scripts/lib/age.ts";
 
 const execFileP = promisify(execFile);
 
@@ -20,4 +21,10 @@ export async function ageKeyPair(dir: string): Promise<{ keyFile: string; recipi
   await execFileP("age-keygen", ["-o", keyFile]);
   const { stdout } = await execFileP("age-keygen", ["-y", keyFile]);
   return { keyFile, recipient: stdout.trim() };
+}
+
+/** A fresh native age identity and its recipient (no age-keygen needed). */
+export async function newKeyPair(): Promise<{ identity: string; recipient: string }> {
+  const identity = await generateIdentity();
+  return { identity, recipient: await identityToRecipient(identity) };
 }

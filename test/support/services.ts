@@ -118,3 +118,18 @@ export async function createTempDatabase(prefix = "rampart_test"): Promise<TempD
     },
   };
 }
+
+/** Databases a test file creates as it goes; dropAll (in afterAll) drops every one. */
+export function tempDatabases(prefix: string): { create(): Promise<TempDatabase>; dropAll(): Promise<void> } {
+  const made: TempDatabase[] = [];
+  return {
+    async create() {
+      const db = await createTempDatabase(prefix);
+      made.push(db);
+      return db;
+    },
+    async dropAll() {
+      for (const db of made) await db.drop();
+    },
+  };
+}

@@ -15,6 +15,7 @@ import {
   recipientFingerprint,
 } from "../../../scripts/lib/age.ts";
 import { redact } from "../../../scripts/lib/redact.ts";
+import { newKeyPair } from "../../support/age.ts";
 import { pipeThrough } from "../../support/streams.ts";
 
 /** Through `stages` in three uneven chunks, so age's 64 KiB chunk boundaries fall mid-write. */
@@ -24,8 +25,7 @@ const run = (data: Buffer, ...stages: Duplex[]) =>
 let identity: string;
 let recipient: string;
 beforeAll(async () => {
-  identity = await generateIdentity();
-  recipient = await identityToRecipient(identity);
+  ({ identity, recipient } = await newKeyPair());
 });
 
 describe("encryptStream / decryptStream", () => {

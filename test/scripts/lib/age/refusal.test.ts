@@ -8,6 +8,7 @@ import {
   generateIdentity,
   identityToRecipient,
 } from "../../../../scripts/lib/age.ts";
+import { newKeyPair } from "../../../support/age.ts";
 import { pipeThrough } from "../../../support/streams.ts";
 import { craftFile, payloadStart } from "./craft.ts";
 
@@ -19,8 +20,7 @@ const CORRUPT_HINT =
 let identity: string;
 let recipient: string;
 beforeAll(async () => {
-  identity = await generateIdentity();
-  recipient = await identityToRecipient(identity);
+  ({ identity, recipient } = await newKeyPair());
 });
 
 const seal = async (data: Buffer, to = [recipient]) => pipeThrough([data], await encryptStream(to));

@@ -7,6 +7,7 @@ import {
   generateIdentity,
   identityToRecipient,
 } from "../../../../scripts/lib/age.ts";
+import { newKeyPair } from "../../../support/age.ts";
 import { pipeThrough } from "../../../support/streams.ts";
 import { payloadStart } from "./craft.ts";
 
@@ -32,8 +33,7 @@ function randomPieces(data: Buffer, seed: number): Buffer[] {
 let identity: string;
 let recipient: string;
 beforeAll(async () => {
-  identity = await generateIdentity();
-  recipient = await identityToRecipient(identity);
+  ({ identity, recipient } = await newKeyPair());
 });
 
 describe("native age streams", () => {
