@@ -190,6 +190,23 @@ describe("restore while decoding", () => {
     expect(stdout).toContain("TABLE DATA");
   });
 
+  it("writes the offsets of an archive so small its TOC is only found at its end", async () => {
+    const tiny = await emptyDb();
+    await sql(tiny.url, "create table t (x int); insert into t values (1)");
+    const { stdout: archive } = await execFileP("pg_dump", ["-Fc", "-Z0"], {
+      env: { ...process.env, ...pgEnv(tiny.url) },
+      encoding: "buffer",
+    });
+    expect(archive.length).toBeLessThan(4096); // ArchiveScanner's first try at the TOC
+    const file = new ArchiveFile(join(dir, "tiny.pgc"));
+    const w = file.writable();
+    await new Promise<void>((res, rej) => w.end(archive, () => res()).on("error", rej));
+    const toc = parseToc(await readFile(file.path));
+    const data = toc?.entries.filter((e) => e.hadDumper) ?? [];
+    expect(data.length).toBe(1);
+    expect(data.every((e) => e.offsetFlag === OFFSET_SET)).toBe(true);
+  });
+
   it("follows the archive the same whatever the read sizes, and refuses what is not an archive", async () => {
     const file = join(dir, "out.pgc");
     const archive = await readFile(file);

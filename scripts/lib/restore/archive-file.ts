@@ -102,8 +102,10 @@ export class ArchiveFile extends EventEmitter {
   private async close(): Promise<void> {
     if (!this.fh) this.fh = await open(this.path, "w", 0o600);
     this.scan(() => this.scanner.end());
-    this.announce();
+    // Offsets before announcing, as in append: announce hands the pending blocks over (an archive whose TOC
+    // is only found here, at its end, otherwise kept none).
     await this.writeNewOffsets();
+    this.announce();
     await this.fh.close();
     this.fh = null;
     this.finished = true;
