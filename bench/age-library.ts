@@ -1,6 +1,8 @@
 // The previous age implementation (the age-encryption library: pure-JS ChaCha20 behind web streams) as a
 // Node Duplex, for old-vs-native comparisons in the benches.
+
 import { Duplex, Readable, Writable } from "node:stream";
+import { Decrypter, Encrypter } from "age-encryption";
 
 /**
  * The previous implementation: the library's web-stream encrypt/decrypt, bridged to a Node Duplex. The web
@@ -23,4 +25,18 @@ export async function libraryDuplex(
     })(),
   );
   return Duplex.from({ writable, readable });
+}
+
+/** The library's encryption to `recipient`, as a Duplex. */
+export function libraryEncrypt(recipient: string): Promise<Duplex> {
+  const e = new Encrypter();
+  e.addRecipient(recipient);
+  return libraryDuplex((input) => e.encrypt(input));
+}
+
+/** The library's decryption with `identity`, as a Duplex. */
+export function libraryDecrypt(identity: string): Promise<Duplex> {
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  return libraryDuplex((input) => d.decrypt(input));
 }

@@ -10,11 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Duplex, type Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Decrypter, Encrypter } from "age-encryption";
 import { decryptStream, encryptStream, generateIdentity, identityToRecipient } from "../scripts/lib/age.ts";
 import { compressStream, decompressStream } from "../scripts/lib/compress.ts";
 import { HashTap } from "../scripts/lib/hash.ts";
-import { libraryDuplex } from "./age-library.ts";
+import { libraryDecrypt, libraryEncrypt } from "./age-library.ts";
 
 const [dumpFile, roundsArg] = process.argv.slice(2);
 if (!dumpFile) throw new Error("usage: node bench/age-pipeline.ts <raw.dump> [rounds]");
@@ -23,19 +22,11 @@ const rounds = Number(roundsArg ?? 3);
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 const encrypters = {
-  library: async () => {
-    const e = new Encrypter();
-    e.addRecipient(recipient);
-    return libraryDuplex((input) => e.encrypt(input));
-  },
+  library: () => libraryEncrypt(recipient),
   native: () => encryptStream([recipient]),
 };
 const decrypters = {
-  library: async () => {
-    const d = new Decrypter();
-    d.addIdentity(identity);
-    return libraryDuplex((input) => d.decrypt(input));
-  },
+  library: () => libraryDecrypt(identity),
   native: () => decryptStream([identity]),
 };
 const discard = () =>

@@ -10,14 +10,11 @@ import { join } from "node:path";
 import { writeStack } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { ROOT, startBenchServices } from "./lib/services.ts";
-import { type Timed, timed } from "./lib/timed.ts";
+import { medianRun, type Timed, timed } from "./lib/timed.ts";
 
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(300, 1300);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** The run with the median wall time (a shared box is noisy). */
-const median = (all: Timed[]): Timed =>
-  all.sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
 const RECIPIENT = "age1754s09rf3d02vzfc33qc5hlj7hd50t3rlvyw53pruu7j0msdtg7qaw05y7";
 
 const services = await startBenchServices("rampart-bench-");
@@ -93,11 +90,11 @@ try {
       ram1Size = (JSON.parse(r1.stdout) as { manifest: Sizes }).manifest;
     }
     const [limit, c9, pipe, ram, ram1] = [
-      median(runs.limit),
-      median(runs.c9),
-      median(runs.pipe),
-      median(runs.ram),
-      median(runs.ram1),
+      medianRun(runs.limit),
+      medianRun(runs.c9),
+      medianRun(runs.pipe),
+      medianRun(runs.ram),
+      medianRun(runs.ram1),
     ];
     const peakRss = Math.max(...runs.ram.map((r) => r.peakRssMb), ...runs.ram1.map((r) => r.peakRssMb));
 

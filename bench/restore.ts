@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { writeStackWithIdentity } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { ROOT, startBenchServices } from "./lib/services.ts";
-import { type Timed, timed } from "./lib/timed.ts";
+import { medianRun, type Timed, timed } from "./lib/timed.ts";
 
 /** The installed entry (bin/rampart: compile cache on), as the jobs image runs it. */
 const CLI = join(ROOT, "bin/rampart");
@@ -20,14 +20,11 @@ const BASELINE = process.env.BENCH_BASELINE
   : null;
 const JOBS = availableParallelism();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** The run with the median wall time (a shared box is noisy). */
-const medianOf = (all: Timed[]): Timed =>
-  [...all].sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
 /** The median of `n` repetitions. */
 async function median(n: number, run: () => Promise<Timed>): Promise<Timed> {
   const all: Timed[] = [];
   for (let i = 0; i < n; i++) all.push(await run());
-  return medianOf(all);
+  return medianRun(all);
 }
 const sizes = process.argv.slice(2).map(Number);
 if (sizes.length === 0) sizes.push(100);
@@ -97,9 +94,9 @@ try {
       if (BASELINE) runs.base.push(await restoreWith(BASELINE));
       runs.ram.push(await restoreWith(CLI));
     }
-    const limit = medianOf(runs.limit);
-    const ram = medianOf(runs.ram);
-    const base = BASELINE ? medianOf(runs.base) : null;
+    const limit = medianRun(runs.limit);
+    const ram = medianRun(runs.ram);
+    const base = BASELINE ? medianRun(runs.base) : null;
     process.stderr.write("rampart drill ...\n");
     const drill = await median(RUNS, () =>
       timed(

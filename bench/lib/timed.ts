@@ -2,6 +2,10 @@ import { spawn } from "node:child_process";
 
 export type Timed = { wallS: number; cpuS: number; peakRssMb: number; stdout: string; stderr: string };
 
+/** The run with the median wall time (a shared box is noisy). */
+export const medianRun = (all: readonly Timed[]): Timed =>
+  [...all].sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)] as Timed;
+
 /**
  * Run `sh -c script` under GNU time -v: wall clock, user+system CPU of every process it waited for, and the
  * peak RSS of the largest single process (ru_maxrss of the children, as the kernel reports it).

@@ -115,10 +115,15 @@ describe("restore while decoding", () => {
       maxBuffer: 1 << 30,
     });
     const ends = new Map<number, number>();
-    const scan = new ArchiveScanner({ toc() {}, blockStart() {}, blockEnd: (id, end) => ends.set(id, end) });
+    const starts: { dumpId: number; at: number }[] = [];
+    const scan = new ArchiveScanner({
+      toc() {},
+      blockStart: (dumpId, at) => starts.push({ dumpId, at }),
+      blockEnd: (id, end) => ends.set(id, end),
+    });
     scan.push(archive);
     scan.end();
-    const biggest = scan.blocks
+    const biggest = starts
       .map((b) => ({ at: b.at, end: ends.get(b.dumpId) as number }))
       .reduce((x, y) => (y.end - y.at > x.end - x.at ? y : x));
     const cut = Math.floor((biggest.at + biggest.end) / 2);
@@ -212,10 +217,15 @@ describe("restore while decoding", () => {
     const archive = await readFile(file);
     const scan = (step: number) => {
       const ends: number[] = [];
-      const s = new ArchiveScanner({ toc() {}, blockStart() {}, blockEnd: (_id, end) => ends.push(end) });
+      const starts: { dumpId: number; at: number }[] = [];
+      const s = new ArchiveScanner({
+        toc() {},
+        blockStart: (dumpId, at) => starts.push({ dumpId, at }),
+        blockEnd: (_id, end) => ends.push(end),
+      });
       for (let i = 0; i < archive.length; i += step) s.push(archive.subarray(i, i + step));
       s.end();
-      return { starts: s.blocks, ends };
+      return { starts, ends };
     };
     const whole = scan(archive.length);
     expect(whole.ends.at(-1)).toBe(archive.length);

@@ -5,9 +5,9 @@
  */
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 
-export const VERSION_LINE = "age-encryption.org/v1";
+const VERSION_LINE = "age-encryption.org/v1";
 /** Headers are small (a post-quantum stanza is ~1.6 KB); a bound keeps garbage input from being buffered. */
-export const MAX_HEADER = 1024 * 1024;
+const MAX_HEADER = 1024 * 1024;
 
 export type Stanza = { args: string[]; body: Buffer };
 
@@ -22,7 +22,7 @@ export function b64Decode(text: string): Buffer | null {
 }
 
 /** The header through `---` (the part the MAC covers). */
-export function encodeHeaderNoMac(stanzas: readonly Stanza[]): Buffer {
+function encodeHeaderNoMac(stanzas: readonly Stanza[]): Buffer {
   let text = `${VERSION_LINE}\n`;
   for (const s of stanzas) {
     text += `-> ${s.args.join(" ")}\n`;
@@ -33,7 +33,7 @@ export function encodeHeaderNoMac(stanzas: readonly Stanza[]): Buffer {
   return Buffer.from(`${text}---`);
 }
 
-export function headerMac(fileKey: Uint8Array, headerNoMac: Buffer): Buffer {
+function headerMac(fileKey: Uint8Array, headerNoMac: Buffer): Buffer {
   const key = Buffer.from(hkdfSync("sha256", fileKey, Buffer.alloc(0), "header", 32));
   try {
     return createHmac("sha256", key).update(headerNoMac).digest();

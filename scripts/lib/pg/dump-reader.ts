@@ -24,8 +24,6 @@ export type DumpReaderOptions = {
   recycle: boolean;
   /** @default 4 */
   maxOut?: number;
-  /** Sees every byte, in order, as it arrives (row counting). */
-  onBytes?: (bytes: Buffer) => void;
 };
 
 /**
@@ -93,7 +91,6 @@ export class DumpReader extends Readable {
   /** `n` bytes arrived at the block's free end. Returns false to stop reading (the socket's pause). */
   private onData(n: number): boolean {
     const block = this.block as Buffer;
-    this.o.onBytes?.(block.subarray(this.filled, this.filled + n));
     this.filled += n;
     this.bytes += n;
     this.pacer.add(n);
@@ -136,7 +133,10 @@ export class DumpReader extends Readable {
     );
   }
 
-  /** Why the dump that just ended must not be stored, if it must not. */
+  /**
+   * Why the dump that just ended must not be stored, if it must not. The exit status is normally seen first
+   * by the constructor's handler; checked again here so that a clean end never depends on that ordering.
+   */
   private problem(exit: DumpExit): string | undefined {
     if (exit.code !== 0 || exit.signal) return describeExit(exit);
     if (this.bytes < this.o.minBytes)

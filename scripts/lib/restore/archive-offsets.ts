@@ -29,7 +29,7 @@ export async function writeOffset(fh: FileHandle, toc: Toc, e: TocEntry, at: num
 }
 
 /** Write the offsets of `blocks` into the TOC fields that lack one. */
-export async function writeOffsets(
+async function writeOffsets(
   fh: FileHandle,
   toc: Toc,
   blocks: readonly { dumpId: number; at: number }[],
@@ -47,7 +47,12 @@ export async function addDataOffsets(path: string): Promise<OffsetResult> {
   const fh = await open(path, "r+");
   try {
     let toc: Toc | null = null;
-    const scanner = new ArchiveScanner({ toc: (t) => (toc = t), blockStart() {}, blockEnd() {} });
+    const blocks: { dumpId: number; at: number }[] = [];
+    const scanner = new ArchiveScanner({
+      toc: (t) => (toc = t),
+      blockStart: (dumpId, at) => blocks.push({ dumpId, at }),
+      blockEnd() {},
+    });
     for (let pos = 0; ; ) {
       const buf = Buffer.allocUnsafe(4 << 20); // fresh: the scanner keeps the TOC's buffers
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
@@ -58,7 +63,7 @@ export async function addDataOffsets(path: string): Promise<OffsetResult> {
       if (toc && !(toc as Toc).entries.some((e) => e.offsetFlag === OFFSET_NOT_SET)) return "already";
     }
     scanner.end();
-    return await writeOffsets(fh, toc as unknown as Toc, scanner.blocks);
+    return await writeOffsets(fh, toc as unknown as Toc, blocks);
   } catch (e) {
     if (e instanceof Unsupported) return "unsupported";
     throw e;

@@ -148,15 +148,10 @@ export class ArchiveScanner {
   private hdrLen = 0;
   private blockId = 0;
   private inBlock = false;
-  readonly blocks: { dumpId: number; at: number }[] = [];
   private readonly on: ScanEvents;
 
   constructor(on: ScanEvents) {
     this.on = on;
-  }
-
-  get parsedToc(): Toc | null {
-    return this.toc;
   }
 
   push(buf: Buffer): void {
@@ -174,11 +169,7 @@ export class ArchiveScanner {
       this.nextTry = this.headBytes * 2; // re-parse at doubling sizes: linear overall
       return;
     }
-    this.toc = toc;
-    this.head = [];
-    this.on.toc(toc, Buffer.from(all.subarray(0, toc.end)));
-    this.pos = toc.end;
-    this.walk(all.subarray(toc.end));
+    this.begin(toc, all);
   }
 
   end(): void {
@@ -186,15 +177,20 @@ export class ArchiveScanner {
       const all = Buffer.concat(this.head, this.headBytes);
       const toc = parseToc(all);
       if (!toc) throw new Unsupported("truncated archive header");
-      this.head = [];
       this.nextTry = Number.POSITIVE_INFINITY;
-      this.toc = toc;
-      this.on.toc(toc, Buffer.from(all.subarray(0, toc.end)));
-      this.pos = toc.end;
-      this.walk(all.subarray(toc.end));
+      this.begin(toc, all);
     }
     if (this.state !== S_BLOCK || this.hdrLen !== 0 || this.skip !== 0 || this.inBlock)
       throw new Unsupported("archive ends inside a data block");
+  }
+
+  /** The TOC was found in `all` (everything pushed so far): report it, then follow the data after it. */
+  private begin(toc: Toc, all: Buffer): void {
+    this.toc = toc;
+    this.head = [];
+    this.on.toc(toc, Buffer.from(all.subarray(0, toc.end)));
+    this.pos = toc.end;
+    this.walk(all.subarray(toc.end));
   }
 
   private walk(buf: Buffer): void {
@@ -232,7 +228,6 @@ export class ArchiveScanner {
         if (type !== BLK_DATA && type !== BLK_BLOBS) throw new Unsupported(`block type ${type}`);
         this.blockId = readInt(b, at + 1, toc.intSize);
         this.inBlock = true;
-        this.blocks.push({ dumpId: this.blockId, at: here });
         this.on.blockStart(this.blockId, here);
         this.state = type === BLK_DATA ? S_CHUNK : S_LO_OID;
         continue;

@@ -94,7 +94,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       if (sectioned?.started) {
         await sectioned.done;
         restoreStart = sectioned.startedAt;
-        if (sectioned.warnings.trim()) process.stderr.write(sectioned.warnings);
+        if (sectioned.warnings) process.stderr.write(sectioned.warnings);
       } else {
         log.info(`pg_restore into ${describeConn(req.target)}`);
         await runPgRestore(file.path, req.target, req);

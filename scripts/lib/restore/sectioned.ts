@@ -123,7 +123,7 @@ export class SectionedRestore {
     this.reject(err);
   }
 
-  /** Warnings pg_restore printed (exit 0), for the caller to pass on. */
+  /** Warnings pg_restore printed (exit 0), for the caller to pass on; empty when there were none. */
   get warnings(): string {
     return this.stderr.join("");
   }
