@@ -95,8 +95,16 @@ describe("restore while decoding", () => {
     const acls = (await sql(source.url, ACLS)).rows;
     expect(acls.length).toBeGreaterThan(1);
     expect((await sql(db.url, ACLS)).rows).toEqual(acls);
+    // Every index and constraint, whether built early (beside the data) or in the final post-data run.
+    const KEYS = `select indexdef as def from pg_indexes where schemaname = 'public'
+                  union all select conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+                  from pg_constraint where connamespace = 'public'::regnamespace order by 1`;
+    const keys = (await sql(source.url, KEYS)).rows;
+    expect(keys.length).toBeGreaterThan(10);
+    expect((await sql(db.url, KEYS)).rows).toEqual(keys);
     const ran = lines.join("\n");
     expect(ran).toMatch(/pg_restore pre-data: \d+ ms/);
+    expect(ran).toMatch(/pg_restore indexes and keys of loaded tables \(\d+\) --jobs=\d: \d+ ms/);
     expect(ran).toMatch(/pg_restore data of \d+ table\(s\), (from the file|streamed): \d+ ms/);
     expect(ran).toMatch(/pg_restore post-data --jobs=2: \d+ ms/);
     expect(ran).toContain("(started while decoding)");

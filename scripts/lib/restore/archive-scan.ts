@@ -26,6 +26,8 @@ export type TocEntry = {
   tag: string;
   /** The section pg_restore's --section filter puts it in (SECTION_NONE entries follow the one before). */
   section: number;
+  /** dumpIds of the entries this one depends on (pg_dump's dependency list). */
+  dependencies: number[];
   /** File position of the entry's offset field: a flag byte, then offSize bytes. */
   offsetAt: number;
   offsetFlag: number;
@@ -103,14 +105,25 @@ export function parseToc(buf: Buffer): Toc | null {
       for (let i = 0; i < 3; i++) r.str(); // defn, dropStmt, copyStmt
       const namespace = r.str() ?? "";
       for (let i = 0; i < 4; i++) r.str(); // tablespace, tableam, owner, "false"
-      while (r.str() !== null); // dependencies, NULL-terminated
+      const dependencies: number[] = [];
+      for (let dep = r.str(); dep !== null; dep = r.str()) dependencies.push(Number(dep)); // NULL-terminated
       const offsetAt = r.pos;
       const offsetFlag = r.byte();
       r.bytes(offSize);
       if (offsetFlag < OFFSET_NOT_SET || offsetFlag > OFFSET_NO_DATA) throw new Unsupported("offset flag");
       if (section < SECTION.none || section > SECTION.postData) throw new Unsupported("section");
       if (section !== SECTION.none) current = section;
-      entries.push({ dumpId, hadDumper, desc, namespace, tag, section: current, offsetAt, offsetFlag });
+      entries.push({
+        dumpId,
+        hadDumper,
+        desc,
+        namespace,
+        tag,
+        section: current,
+        dependencies,
+        offsetAt,
+        offsetFlag,
+      });
     }
     return { offSize, intSize: r.intSize, entries, end: r.pos };
   } catch (e) {

@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { ConnInfo } from "../pg/conninfo.ts";
 import type { ArchiveFile, BlockInfo } from "./archive-file.ts";
 import { SECTION, type Toc, type TocEntry } from "./archive-scan.ts";
+import { EarlyPostData, earlyPostData } from "./early-post-data.ts";
 import {
   commonArgs,
   defaultJobs,
@@ -28,8 +29,9 @@ const ACL_DESCS = new Set(["ACL", "DEFAULT ACL"]);
  *   data       `pg_restore -L <its entries>` per table (small decoded tables share one), at most `jobs` at
  *              once, in archive order: from the file when the block is already on disk, else streamed to
  *              it on stdin as its bytes reach the disk;
- *   post-data  `pg_restore --jobs -L` of the post-data section and all privileges (indexes, constraints,
- *              matview refreshes, ACLs) once all data is in.
+ *   post-data  a table's indexes and keys (early-post-data.ts) in a free lane as soon as its data is in,
+ *              as pg_restore --jobs does; the rest of the section and all privileges (foreign keys,
+ *              triggers, matview refreshes, ACLs) with `pg_restore --jobs -L` once all data is in.
  * Together the three sections are everything pg_restore restores by default. Every pg_restore runs with
  * --exit-on-error; the first failure stops all of them. Not used with --clean (dropping needs the whole
  * archive's order): restoreBackup then decodes first and runs one pg_restore --jobs on the file.
@@ -55,6 +57,7 @@ export class SectionedRestore {
   private postDataStarted = false;
   private dataEntries = new Set<number>();
   private postData: number[] = [];
+  private early = new EarlyPostData(new Map());
   private readonly tableRows = new Map<string, number>();
   private tocPath = "";
   private tocPrefix: Buffer = Buffer.alloc(0);
@@ -142,6 +145,7 @@ export class SectionedRestore {
     const data = toc.entries.filter((e) => e.section === SECTION.data && !acl(e));
     const withData = data.filter((e) => e.hadDumper);
     this.dataEntries = new Set(withData.map((e) => e.dumpId));
+    this.early = new EarlyPostData(earlyPostData(toc.entries, this.dataEntries));
     const rows = (e: TocEntry) => this.tableRows.get(`${e.namespace}\u0000${e.tag}`) ?? 0;
     this.pending = withData.sort((a, b) => rows(b) - rows(a)).map((e) => e.dumpId); // stable: else archive order
     const other = data.filter((e) => !e.hadDumper).map((e) => e.dumpId); // sequence values and the like
@@ -207,8 +211,8 @@ export class SectionedRestore {
     return path;
   }
 
-  private laneDone(): void {
-    this.lanes--;
+  private laneDone(n = 1): void {
+    this.lanes -= n;
     this.schedule();
   }
 
@@ -247,8 +251,33 @@ export class SectionedRestore {
               ? this.run(label, ["-L", l, this.file.path])
               : this.run(label, ["-L", l], (stdin) => this.feed(stdin, batch));
           })
+          .then(() => {
+            for (const b of batch) this.early.loaded(b.dumpId);
+          })
           .finally(() => this.laneDone()),
       );
+    }
+    // All data handed out: free lanes build the indexes and keys of the tables already in.
+    if (!this.pending.length && this.lanes < jobs) {
+      const ready = this.early.take();
+      if (ready.length) {
+        const taken = new Set(ready);
+        this.postData = this.postData.filter((id) => !taken.has(id));
+        const n = Math.min(jobs - this.lanes, ready.length);
+        this.lanes += n;
+        this.track(
+          this.list(ready)
+            .then((l) =>
+              this.run(`indexes and keys of loaded tables (${ready.length}) --jobs=${n}`, [
+                `--jobs=${n}`,
+                "-L",
+                l,
+                this.tocPath,
+              ]),
+            )
+            .finally(() => this.laneDone(n)),
+        );
+      }
     }
     const dataDone = this.lanes === 0 && this.side === 0 && this.pending.length === 0;
     if (this.file.finished && dataDone && !this.postDataStarted) {
