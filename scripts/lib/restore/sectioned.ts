@@ -1,4 +1,4 @@
-import { type FileHandle, open, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UserError } from "../../../posture/errors.ts";
@@ -18,7 +18,6 @@ import { splitQualified } from "./qualified-name.ts";
 
 /** Decoded blocks restored by one pg_restore, up to this many bytes (each process re-reads the TOC). */
 const BATCH_BYTES = 64 << 20;
-const READ_BYTES = 1 << 20;
 /** TOC entries that are privileges (pg_restore restores them in a final pass, RESTORE_PASS_ACL). */
 const ACL_DESCS = new Set(["ACL", "DEFAULT ACL"]);
 
@@ -60,8 +59,6 @@ export class SectionedRestore {
   private early = new EarlyPostData(new Map());
   private readonly tableRows = new Map<string, number>();
   private tocPath = "";
-  private tocPrefix: Buffer = Buffer.alloc(0);
-  private reader: Promise<FileHandle> | null = null;
   private lists = 0;
   private readonly file: ArchiveFile;
   private readonly dir: string;
@@ -123,6 +120,7 @@ export class SectionedRestore {
     if (this.failed) return;
     this.failed = true;
     for (const run of this.running) run.child.kill("SIGTERM");
+    this.file.stop(); // feeds waiting for bytes wake, see `failed` and return
     this.reject(err);
   }
 
@@ -134,7 +132,6 @@ export class SectionedRestore {
   private start(toc: Toc, prefix: Buffer): void {
     this.started = true;
     this.startedAt = performance.now();
-    this.tocPrefix = prefix;
     this.tocPath = join(this.dir, "toc.pgc");
     // Privileges last, as in a whole-archive restore: an ACL entry follows its object in the TOC (so
     // --section=pre-data would grant and revoke before the data is loaded).
@@ -240,16 +237,16 @@ export class SectionedRestore {
       this.pending = this.pending.filter((id) => !taken.has(id));
       batch.sort((a, b) => a.at - b.at); // archive order: a pipe cannot seek back
       // Blocks wholly on disk: pg_restore seeks to them in the file itself (their TOC offsets are written).
-      // A block still decoding: streamed to it through stdin as it arrives, at the cost of relaying it.
-      const onDisk = batch.every((b) => b.end !== null && b.end <= this.file.written);
+      // Otherwise streamed to it through stdin as they are decoded, at the cost of relaying them.
+      const onDisk = this.file.fileWith(batch);
       this.lanes++;
       this.track(
         this.list(batch.map((b) => b.dumpId))
           .then((l) => {
             const label = `data of ${batch.length} table(s), ${onDisk ? "from the file" : "streamed"}`;
             return onDisk
-              ? this.run(label, ["-L", l, this.file.path])
-              : this.run(label, ["-L", l], (stdin) => this.feed(stdin, batch));
+              ? this.run(label, ["-L", l, onDisk])
+              : this.run(label, ["-L", l], (stdin) => this.file.feed(stdin, batch, () => this.failed));
           })
           .then(() => {
             for (const b of batch) this.early.loaded(b.dumpId);
@@ -301,43 +298,10 @@ export class SectionedRestore {
     }
   }
 
-  /** The archive as pg_restore reads it from a pipe: header and TOC, then just these blocks, in order. */
-  private async feed(stdin: Writable, blocks: BlockInfo[]): Promise<void> {
-    this.reader ??= open(this.file.path, "r");
-    const fh = await this.reader;
-    await write(stdin, this.tocPrefix);
-    // One buffer per lane, reused once the socket took it: 300 MB of fresh Buffers cost ~0.1 s of GC.
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    for (const b of blocks) {
-      for (let pos = b.at; pos !== b.end; ) {
-        if (this.failed) return;
-        const limit = Math.min(b.end ?? Number.POSITIVE_INFINITY, this.file.written);
-        if (pos >= limit) {
-          await new Promise((r) => this.file.once("progress", r));
-          continue;
-        }
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
-        if (bytesRead === 0) throw new Error(`unexpected end of ${this.file.path} at ${pos}`);
-        pos += bytesRead;
-        await write(stdin, buf.subarray(0, bytesRead));
-      }
-    }
-  }
-
-  /** Close the read handle; call once done settled. */
+  /** Release what the feeds opened; call once done settled. */
   async close(): Promise<void> {
-    const r = this.reader;
-    this.reader = null;
-    if (r) await r.then((fh) => fh.close()).catch(() => {});
+    await this.file.release();
   }
 }
 
 const blockBytes = (b: BlockInfo) => (b.end ?? b.at) - b.at;
-
-/** Write and wait until the stream has handed `buf` to the kernel (so it may be reused). */
-function write(stream: Writable, buf: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.destroyed) return reject(new Error("pg_restore's stdin closed"));
-    stream.write(buf, (err) => (err ? reject(err) : resolve()));
-  });
-}
