@@ -5,7 +5,7 @@ import { GarbagePacer } from "../gc-pacer.ts";
 
 export type DumpExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
-export function describeExit(e: DumpExit): string {
+function describeExit(e: DumpExit): string {
   const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
   return `pg_dump ${how}${e.stderr ? `: ${e.stderr.split("\n").slice(-5).join(" | ")}` : ""}`;
 }

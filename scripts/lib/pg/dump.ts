@@ -7,7 +7,7 @@ import { type DumpExit, DumpReader, type DumpReaderOptions } from "./dump-reader
 import { withOutputBuffer } from "./stdbuf.ts";
 import { stdoutChannel } from "./stdout-channel.ts";
 
-export { type DumpExit, DumpFailed } from "./dump-reader.ts";
+export { DumpFailed } from "./dump-reader.ts";
 
 /** A PostgreSQL client tool (pg_dump, pg_restore, pg_amcheck, ...): from $RAMPART_PG_BIN when set, else PATH. */
 export function pgTool(name: string, env: NodeJS.ProcessEnv = process.env): string {

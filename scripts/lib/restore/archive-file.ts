@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { GarbagePacer } from "../gc-pacer.ts";
-import { writeOffset } from "./archive-offsets.ts";
+import { writeOffsets } from "./archive-offsets.ts";
 import { ArchiveScanner, type Toc, type TocEntry, Unsupported } from "./archive-scan.ts";
 
 /** Where one table's data block lies in the archive; `end` is null until it is found. */
@@ -30,6 +30,7 @@ export class ArchiveFile extends EventEmitter {
   finished = false;
   private fh: FileHandle | null = null;
   private reader: Promise<FileHandle> | null = null;
+  private stopped = false;
   private readonly scanner: ArchiveScanner;
   private pendingBlocks: BlockInfo[] = [];
   private tocAnnounced = false;
@@ -97,10 +98,7 @@ export class ArchiveFile extends EventEmitter {
    */
   private async writeNewOffsets(): Promise<void> {
     if (!this.toc || this.scanError || !this.fh) return;
-    for (const b of this.pendingBlocks) {
-      const e = this.entries.get(b.dumpId);
-      if (e) await writeOffset(this.fh, this.toc, e, b.at);
-    }
+    await writeOffsets(this.fh, this.toc, this.pendingBlocks, this.entries);
   }
 
   private async complete(): Promise<void> {
@@ -123,9 +121,9 @@ export class ArchiveFile extends EventEmitter {
 
   /**
    * Write the archive as pg_restore reads it from a pipe: header and TOC, then just these blocks in archive
-   * order, each as its bytes reach the disk. Returns early once `stopped()`.
+   * order, each as its bytes reach the disk. Returns early once stopped.
    */
-  async feed(out: Writable, blocks: readonly BlockInfo[], stopped: () => boolean): Promise<void> {
+  async feed(out: Writable, blocks: readonly BlockInfo[]): Promise<void> {
     this.reader ??= open(this.path, "r");
     const fh = await this.reader;
     await writeAll(out, this.tocPrefix as Buffer);
@@ -133,7 +131,7 @@ export class ArchiveFile extends EventEmitter {
     const buf = Buffer.allocUnsafe(READ_BYTES);
     for (const b of blocks) {
       for (let pos = b.at; pos !== b.end; ) {
-        if (stopped()) return;
+        if (this.stopped) return;
         const limit = Math.min(b.end ?? Number.POSITIVE_INFINITY, this.written);
         if (pos >= limit) {
           await new Promise((r) => this.once("progress", r));
@@ -147,8 +145,9 @@ export class ArchiveFile extends EventEmitter {
     }
   }
 
-  /** The restore failed: feeds waiting for bytes wake, see `stopped()` and return. */
+  /** The restore failed: feeds stop, and those waiting for bytes wake to do so. */
   stop(): void {
+    this.stopped = true;
     this.emit("progress", this.written);
   }
 

@@ -15,33 +15,33 @@ import {
  * pg_restore then makes every worker skip through the data chunk by chunk to find its table — measured 1.4–1.9x
  * slower than the same archive with offsets (bench/restore.ts). This does what pg_dump does on a seekable
  * file: write each entry's offset into the TOC in place (fixed-size fields). Restores do it while decoding
- * (archive-file.ts, through writeOffset); addDataOffsets is the same for an archive already on disk.
+ * (archive-file.ts, through writeOffsets); addDataOffsets is the same for an archive already on disk.
  * Archives it cannot follow are left untouched — pg_restore still works, only slower.
  */
 export type OffsetResult = "patched" | "already" | "unsupported";
 
 /** Point TOC entry `e` at its block (file position `at`) in place, unless it already has an offset. */
-export async function writeOffset(fh: FileHandle, toc: Toc, e: TocEntry, at: number): Promise<void> {
+async function writeOffset(fh: FileHandle, toc: Toc, e: TocEntry, at: number): Promise<void> {
   if (e.offsetFlag !== OFFSET_NOT_SET) return;
   const field = offsetField(at, toc.offSize);
   await fh.write(field, 0, field.length, e.offsetAt);
   e.offsetFlag = OFFSET_SET;
 }
 
-/** Write the offsets of `blocks` into the TOC fields that lack one. */
-async function writeOffsets(
+/** Write the offsets of `blocks` into the TOC fields that lack one (`entries`: the TOC's, by dumpId). */
+export async function writeOffsets(
   fh: FileHandle,
   toc: Toc,
   blocks: readonly { dumpId: number; at: number }[],
-): Promise<"patched" | "already"> {
-  if (!toc.entries.some((e) => e.offsetFlag === OFFSET_NOT_SET)) return "already";
-  const at = new Map(blocks.map((b) => [b.dumpId, b.at]));
-  for (const e of toc.entries) {
-    const offset = at.get(e.dumpId);
-    if (offset !== undefined) await writeOffset(fh, toc, e, offset);
+  entries: ReadonlyMap<number, TocEntry> = new Map(toc.entries.map((e) => [e.dumpId, e])),
+): Promise<void> {
+  for (const b of blocks) {
+    const e = entries.get(b.dumpId);
+    if (e) await writeOffset(fh, toc, e, b.at);
   }
-  return "patched";
 }
+
+const lacksOffsets = (toc: Toc) => toc.entries.some((e) => e.offsetFlag === OFFSET_NOT_SET);
 
 export async function addDataOffsets(path: string): Promise<OffsetResult> {
   const fh = await open(path, "r+");
@@ -60,10 +60,13 @@ export async function addDataOffsets(path: string): Promise<OffsetResult> {
       scanner.push(buf.subarray(0, bytesRead));
       pos += bytesRead;
       // Nothing to patch: skip reading the data.
-      if (toc && !(toc as Toc).entries.some((e) => e.offsetFlag === OFFSET_NOT_SET)) return "already";
+      if (toc && !lacksOffsets(toc)) return "already";
     }
     scanner.end();
-    return await writeOffsets(fh, toc as unknown as Toc, blocks);
+    const found = toc as unknown as Toc;
+    if (!lacksOffsets(found)) return "already";
+    await writeOffsets(fh, found, blocks);
+    return "patched";
   } catch (e) {
     if (e instanceof Unsupported) return "unsupported";
     throw e;

@@ -52,7 +52,11 @@ export class EarlyPostData {
   constructor(plan: ReadonlyMap<number, readonly number[]>) {
     for (const [id, needs] of plan) {
       this.waiting.set(id, needs.length);
-      for (const data of needs) this.waiters.set(data, [...(this.waiters.get(data) ?? []), id]);
+      for (const data of needs) {
+        const list = this.waiters.get(data);
+        if (list) list.push(id);
+        else this.waiters.set(data, [id]);
+      }
     }
   }
 

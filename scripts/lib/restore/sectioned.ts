@@ -56,7 +56,8 @@ export class SectionedRestore {
   private postDataStarted = false;
   private dataEntries = new Set<number>();
   private postData: number[] = [];
-  private early = new EarlyPostData(new Map());
+  /** Set in start(), from the TOC. */
+  private early: EarlyPostData | null = null;
   private readonly tableRows = new Map<string, number>();
   private tocPath = "";
   private lists = 0;
@@ -120,7 +121,7 @@ export class SectionedRestore {
     if (this.failed) return;
     this.failed = true;
     for (const run of this.running) run.child.kill("SIGTERM");
-    this.file.stop(); // feeds waiting for bytes wake, see `failed` and return
+    this.file.stop(); // and the feeds with them
     this.reject(err);
   }
 
@@ -246,17 +247,17 @@ export class SectionedRestore {
             const label = `data of ${batch.length} table(s), ${onDisk ? "from the file" : "streamed"}`;
             return onDisk
               ? this.run(label, ["-L", l, onDisk])
-              : this.run(label, ["-L", l], (stdin) => this.file.feed(stdin, batch, () => this.failed));
+              : this.run(label, ["-L", l], (stdin) => this.file.feed(stdin, batch));
           })
           .then(() => {
-            for (const b of batch) this.early.loaded(b.dumpId);
+            for (const b of batch) this.early?.loaded(b.dumpId);
           })
           .finally(() => this.laneDone()),
       );
     }
     // All data handed out: free lanes build the indexes and keys of the tables already in.
     if (!this.pending.length && this.lanes < jobs) {
-      const ready = this.early.take();
+      const ready = this.early?.take() ?? [];
       if (ready.length) {
         const taken = new Set(ready);
         this.postData = this.postData.filter((id) => !taken.has(id));
