@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { GarbagePacer } from "../gc-pacer.ts";
 import { writeOffsets } from "./archive-offsets.ts";
 import { ArchiveScanner, type Toc, type TocEntry, Unsupported } from "./archive-scan.ts";
+import { DirectBlock } from "./direct-block.ts";
 
 /** Where one table's data block lies in the archive; `end` is null until it is found. */
 export type BlockInfo = { dumpId: number; at: number; end: number | null };
@@ -13,14 +14,15 @@ const READ_BYTES = 1 << 20;
 /**
  * Sink for the decoded archive: writes it to `path` and follows its structure on the way (archive-scan.ts),
  * so that restoring can start while the rest is still decoding, and so that no second pass over the file is
- * needed to add the TOC's data offsets (written in place as each block reaches the disk).
+ * needed to add the TOC's data offsets (written in place as each block reaches the disk). The block being
+ * decoded may instead go straight to the pg_restore loading it (streamDirect), leaving a hole in the file.
  *
  * Events: "toc" (toc, prefix bytes), "block" (BlockInfo, when its start is on disk), "progress" (bytes on
  * disk; also after a block's end), "scan-error" (the archive cannot be followed: restore the whole file).
  */
 export class ArchiveFile extends EventEmitter {
   readonly path: string;
-  /** Bytes on disk so far: readers may read up to here. */
+  /** Bytes decoded so far; all on disk but a direct block's hole: readers may read up to here. */
   written = 0;
   toc: Toc | null = null;
   tocPrefix: Buffer | null = null;
@@ -35,6 +37,8 @@ export class ArchiveFile extends EventEmitter {
   private pendingBlocks: BlockInfo[] = [];
   private tocAnnounced = false;
   private entries = new Map<number, TocEntry>();
+  /** The block being decoded, when its bytes go to its feed rather than to disk (direct-block.ts). */
+  private direct: DirectBlock | null = null;
   /**
    * The decompressor's output is a fresh buffer per MiB; without paced collection they piled up until V8
    * ran a mark-compact every ~50 ms (35 per 1 GB restore, ~0.5 CPU-s of GC; bench/restore.ts).
@@ -81,15 +85,62 @@ export class ArchiveFile extends EventEmitter {
 
   private async append(chunk: Buffer): Promise<void> {
     if (!this.fh) this.fh = await open(this.path, "w", 0o600);
+    const at = this.written;
+    const d = this.direct;
+    if (d) {
+      await d.ready();
+      if (this.direct === d && (d.released || !d.out)) this.endDirect(at);
+    }
     this.scan(() => this.scanner.push(chunk));
-    for (let off = 0; off < chunk.length; ) {
-      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, this.written + off);
+    // Bytes of this chunk that went to the direct block's feed: they leave a hole in the file, which only
+    // that feed would have read.
+    let sent = 0;
+    if (d && this.direct === d && d.out) {
+      const end = Math.min(d.block.end ?? Number.POSITIVE_INFINITY, at + chunk.length);
+      sent = await writeAll(d.out, chunk.subarray(0, end - at)).then(
+        () => end - at,
+        () => 0, // pg_restore's stdin closed: it failed and says why; the rest goes to disk
+      );
+      d.sent += sent;
+      if (this.direct === d && (sent === 0 || at + sent === d.block.end)) this.endDirect(at + sent);
+    }
+    for (let off = sent; off < chunk.length; ) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, at + off);
       off += bytesWritten;
     }
-    this.written += chunk.length;
+    this.written = at + chunk.length;
     this.pacer.add(chunk.length);
     await this.writeNewOffsets();
     this.announce();
+  }
+
+  /**
+   * Send the rest of block `b`, which is being decoded now, straight to the feed that restores it, not to
+   * disk: the decoder then goes at that pg_restore's pace. Null if it is not being decoded (any more).
+   */
+  streamDirect(b: BlockInfo): DirectBlock | null {
+    if (this.direct || this.stopped || this.scanError || this.finished || b.end !== null) return null;
+    if (this.blocks.get(b.dumpId) !== b) return null;
+    this.direct = new DirectBlock(b);
+    return this.direct;
+  }
+
+  /** A block is streaming straight to its feed (the decoder is held back to its pace). */
+  get streamingDirect(): boolean {
+    return this.direct !== null && !this.direct.released;
+  }
+
+  /** Let the decoder run ahead again: the rest of the direct block goes to disk, its feed reads it there. */
+  releaseDirect(): void {
+    if (this.direct) this.direct.released = true;
+    // Not attached yet: the decoder is waiting at its next chunk, and may go on at once.
+    if (this.direct && !this.direct.out) this.endDirect(this.written);
+  }
+
+  private endDirect(pos: number): void {
+    const d = this.direct;
+    this.direct = null;
+    d?.end(pos);
   }
 
   /**
@@ -103,6 +154,7 @@ export class ArchiveFile extends EventEmitter {
 
   private async complete(): Promise<void> {
     if (!this.fh) this.fh = await open(this.path, "w", 0o600);
+    this.endDirect(this.written); // a block that never ended: the scan fails below
     this.scan(() => this.scanner.end());
     // Offsets before announcing, as in append: announce hands the pending blocks over (an archive whose TOC
     // is only found here, at its end, otherwise kept none).
@@ -134,7 +186,10 @@ export class ArchiveFile extends EventEmitter {
         if (this.stopped) return;
         const limit = Math.min(b.end ?? Number.POSITIVE_INFINITY, this.written);
         if (pos >= limit) {
-          await new Promise((r) => this.once("progress", r));
+          const d = this.direct;
+          // At the decoder's position in the block it streams directly: take the rest from it.
+          if (d && d.block === b && !d.out && pos === this.written) pos = await d.attach(out);
+          else await new Promise((r) => this.once("progress", r));
           continue;
         }
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
@@ -148,6 +203,7 @@ export class ArchiveFile extends EventEmitter {
   /** The restore failed: feeds stop, and those waiting for bytes wake to do so. */
   stop(): void {
     this.stopped = true;
+    this.endDirect(this.written);
     this.emit("progress", this.written);
   }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UserError } from "../../../posture/errors.ts";
 import type { Logger } from "../log.ts";
+import { formatBytes } from "../output.ts";
 import type { ConnInfo } from "../pg/conninfo.ts";
 import type { ArchiveFile, BlockInfo } from "./archive-file.ts";
 import { SECTION, type Toc, type TocEntry } from "./archive-scan.ts";
@@ -26,8 +27,10 @@ const ACL_DESCS = new Set(["ACL", "DEFAULT ACL"]);
  *   pre-data   as soon as the TOC is on disk (from a TOC-only copy of the archive: it needs no data),
  *              `-L` listing the pre-data section's entries (pg_restore --section's rule) but privileges;
  *   data       `pg_restore -L <its entries>` per table (small decoded tables share one), at most `jobs` at
- *              once, in archive order: from the file when the block is already on disk, else streamed to
- *              it on stdin as its bytes reach the disk;
+ *              once, biggest first: from the file when the block is already on disk, else streamed to
+ *              it on stdin; the block being decoded goes straight from the decoder (direct-block.ts),
+ *              which then runs at that COPY's pace and lets another lane load what is on disk, until a
+ *              lane waits for blocks behind it;
  *   post-data  a table's indexes and keys (early-post-data.ts) in a free lane as soon as its data is in,
  *              as pg_restore --jobs does; the rest of the section and all privileges (foreign keys,
  *              triggers, matview refreshes, ACLs) with `pg_restore --jobs -L` once all data is in.
@@ -174,12 +177,19 @@ export class SectionedRestore {
   }
 
   /** pg_restore `args` (after the common flags); `feed` writes the archive to its stdin. */
-  private run(label: string, args: string[], feed?: (stdin: Writable) => Promise<void>): Promise<void> {
+  private run(
+    label: string | (() => string),
+    args: string[],
+    feed?: (stdin: Writable) => Promise<void>,
+  ): Promise<void> {
     if (this.failed) return Promise.reject(new Error("restore stopped"));
     const run = startPgRestore([...commonArgs(this.target, this.opts), ...args], this.target, !!feed);
     const t = performance.now();
     run.done.then(
-      () => this.log.debug(`pg_restore ${label}: ${Math.round(performance.now() - t)} ms`),
+      () =>
+        this.log.debug(
+          `pg_restore ${typeof label === "string" ? label : label()}: ${Math.round(performance.now() - t)} ms`,
+        ),
       () => {},
     );
     if (feed && run.child.stdin) {
@@ -214,23 +224,38 @@ export class SectionedRestore {
     this.schedule();
   }
 
+  /** Lanes now: while decoding at full speed, one core stays with the decoder that feeds the lanes. */
+  private laneLimit(): number {
+    return this.file.finished || this.file.streamingDirect ? this.jobs : Math.max(1, this.jobs - 1);
+  }
+
+  /** The next data to load: the biggest table, or while the decoder is held back, one already on disk. */
+  private nextBlock(): BlockInfo | undefined {
+    // The biggest table first, even if that means waiting for its block to start arriving: it is the
+    // critical path (its COPY, then its indexes); smaller ones fit in beside it.
+    const first = this.file.blocks.get(this.pending[0] as number);
+    if (first || !this.file.streamingDirect) return first;
+    // The decoder goes at a lane's pace: blocks behind it are far off, those on disk are not.
+    for (const id of this.pending) {
+      const b = this.file.blocks.get(id);
+      if (b?.end != null) return b;
+    }
+    return undefined;
+  }
+
   /** Start data lanes while there are free jobs and blocks on disk; post-data once all data is in. */
   private schedule(): void {
     if (this.failed || !this.preDataDone) return;
-    // While decoding, one core stays with the decoder that feeds the lanes.
-    const jobs = this.file.finished ? this.jobs : Math.max(1, this.jobs - 1);
-    while (this.lanes < jobs && this.pending.length) {
-      // The biggest table first, even if that means waiting for its block to start arriving: it is the
-      // critical path (its COPY, then its indexes); smaller ones fit in beside it.
-      const first = this.file.blocks.get(this.pending[0] as number);
+    while (this.lanes < this.laneLimit() && this.pending.length) {
+      const first = this.nextBlock();
       if (!first) break;
       const batch = [first];
       let bytes = blockBytes(first);
       // Blocks already decoded go together, so ten thousand small tables do not mean as many processes.
       if (first.end !== null)
-        for (const id of this.pending.slice(1)) {
+        for (const id of this.pending) {
           const b = this.file.blocks.get(id);
-          if (!b || b.end === null || bytes + blockBytes(b) > BATCH_BYTES) continue;
+          if (!b || b === first || b.end === null || bytes + blockBytes(b) > BATCH_BYTES) continue;
           bytes += blockBytes(b);
           batch.push(b);
         }
@@ -238,13 +263,19 @@ export class SectionedRestore {
       this.pending = this.pending.filter((id) => !taken.has(id));
       batch.sort((a, b) => a.at - b.at); // archive order: a pipe cannot seek back
       // Blocks wholly on disk: pg_restore seeks to them in the file itself (their TOC offsets are written).
-      // Otherwise streamed to it through stdin as they are decoded, at the cost of relaying them.
+      // Otherwise streamed to it through stdin as they are decoded: straight from the decoder if the
+      // block is the one being decoded (direct-block.ts), else relayed from the disk.
       const onDisk = this.file.fileWith(batch);
+      const direct = onDisk ? null : this.file.streamDirect(first);
       this.lanes++;
       this.track(
         this.list(batch.map((b) => b.dumpId))
           .then((l) => {
-            const label = `data of ${batch.length} table(s), ${onDisk ? "from the file" : "streamed"}`;
+            const label = () => {
+              const how = onDisk ? "from the file" : "streamed";
+              const straight = direct?.sent ? ` (${formatBytes(direct.sent)} straight from the decoder)` : "";
+              return `data of ${batch.length} table(s), ${how}${straight}`;
+            };
             return onDisk
               ? this.run(label, ["-L", l, onDisk])
               : this.run(label, ["-L", l], (stdin) => this.file.feed(stdin, batch));
@@ -255,7 +286,11 @@ export class SectionedRestore {
           .finally(() => this.laneDone()),
       );
     }
+    // A lane is free but what it would load is behind the direct block: let the decoder run ahead.
+    if (this.file.streamingDirect && this.pending.length && this.lanes < this.laneLimit())
+      this.file.releaseDirect();
     // All data handed out: free lanes build the indexes and keys of the tables already in.
+    const jobs = this.laneLimit();
     if (!this.pending.length && this.lanes < jobs) {
       const ready = this.early?.take() ?? [];
       if (ready.length) {
