@@ -10,6 +10,7 @@ import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
 import { runCli } from "../support/cli.ts";
 import { tableChecksums } from "../support/db.ts";
+import { faultProxy } from "../support/fault-proxy.ts";
 import { silentLog } from "../support/log.ts";
 import {
   createGcsBucket,
@@ -69,6 +70,93 @@ describe("restore round trip from each store", () => {
     const events = await (await EvidenceLog.open(stack.evidenceUrl)).list("restores");
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ outcome: "restored", targetServer: { database: db.name } });
+  });
+
+  it("s3:// — a download cut off mid-body resumes from the last byte on disk (CLI, through a proxy)", async () => {
+    const bucket = await createS3Bucket("resume");
+    const stack = writeStackWithIdentity(await dirFor("rampart-restore-resume-"), {
+      "backups.store": `s3://${bucket}/postgres`,
+    });
+    const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
+      DATABASE_URL: source.url,
+      AWS_ENDPOINT_URL_S3: s3Endpoint(),
+    });
+    expect(backup.code, backup.stderr).toBe(0);
+    const storedBytes = (JSON.parse(backup.stdout) as { manifest: { storedBytes: number } }).manifest
+      .storedBytes;
+    expect(storedBytes).toBeGreaterThan(300_000);
+    // The first two reads of the dump are cut off: after 100 kB, then after 150 kB more.
+    const ranges: (string | undefined)[] = [];
+    const cuts = [100_000, 150_000];
+    const proxy = await faultProxy(s3Endpoint(), (req) => {
+      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+      ranges.push(req.headers.range);
+      const cutAfter = cuts.shift();
+      return cutAfter === undefined ? "pass" : { cutAfter };
+    });
+    try {
+      const db = await target();
+      const restore = await runCli(
+        [
+          "restore",
+          "--stack",
+          stack.file,
+          "--target",
+          db.url,
+          "--identity-file",
+          stack.identityFile,
+          "--json",
+        ],
+        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      );
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(await tableChecksums(db.url)).toEqual(sourceSums);
+      expect(restore.stderr.match(/download interrupted after .* resuming from there/g)).toHaveLength(2);
+      // Each retry asks only for what is missing, and from further on each time.
+      expect(ranges).toHaveLength(3);
+      expect(ranges[0]).toBeUndefined();
+      const starts = ranges.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r ?? "")?.[1]));
+      expect(starts[0]).toBeGreaterThan(0);
+      expect(starts[0]).toBeLessThanOrEqual(100_000);
+      expect(starts[1]).toBeGreaterThan(starts[0] as number);
+      expect(starts[1]).toBeLessThanOrEqual(250_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("s3:// — a download that makes no progress gives up with a clear error, and restores nothing", async () => {
+    const bucket = await createS3Bucket("stall");
+    const stack = writeStackWithIdentity(await dirFor("rampart-restore-stall-"), {
+      "backups.store": `s3://${bucket}/postgres`,
+    });
+    const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
+      DATABASE_URL: source.url,
+      AWS_ENDPOINT_URL_S3: s3Endpoint(),
+    });
+    expect(backup.code, backup.stderr).toBe(0);
+    let reads = 0;
+    const proxy = await faultProxy(s3Endpoint(), (req) => {
+      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+      reads++;
+      return { cutAfter: 0 };
+    });
+    try {
+      const db = await target();
+      const restore = await runCli(
+        ["restore", "--stack", stack.file, "--target", db.url, "--identity-file", stack.identityFile],
+        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      );
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toMatch(
+        /downloading s3:\/\/.*dump\.pgc\.zst\.age failed 6 times in a row at byte 0 of \d+/,
+      );
+      expect(restore.stderr).toMatch(/HINT: check the network path to the store/);
+      expect(reads).toBe(6);
+      expect(await tableChecksums(db.url)).toEqual({});
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("gs:// — rampart backup, then restoreBackup through the GCS store", async () => {

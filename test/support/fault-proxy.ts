@@ -2,7 +2,9 @@
 // lasting errors, or requests held until the test lets them go. Real services with real failures, no mocks.
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 
-export type Decision = "pass" | { status: number; body?: string } | Promise<void>;
+/** Pass on; answer with an error; hold until the promise settles; or pass on and cut the response's
+ * connection after `cutAfter` body bytes (a connection dropped mid-download). */
+export type Decision = "pass" | { status: number; body?: string } | Promise<void> | { cutAfter: number };
 
 export type FaultProxy = { endpoint: string; seen: string[]; close(): Promise<void> };
 
@@ -17,12 +19,27 @@ export async function faultProxy(
 ): Promise<FaultProxy> {
   const seen: string[] = [];
   const t = new URL(target);
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter?: number) => {
     const up = request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
       (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
+        if (cutAfter === undefined) {
+          r.pipe(res);
+          return;
+        }
+        let sent = 0;
+        r.on("data", (chunk: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = chunk.subarray(0, cutAfter - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= cutAfter) {
+            r.destroy();
+            res.socket?.destroy(); // mid-body: the client sees the connection drop
+          }
+        });
+        r.on("end", () => res.end());
       },
     );
     up.on("error", () => res.destroy());
@@ -32,6 +49,7 @@ export async function faultProxy(
     seen.push(`${req.method} ${req.url}`);
     const d = decide(req);
     if (d === "pass") return forward(req, res);
+    if ("cutAfter" in d) return forward(req, res, d.cutAfter);
     if (d instanceof Promise) {
       void d.then(() => forward(req, res));
       return;

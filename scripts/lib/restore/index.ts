@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../manifest.ts";
 import { formatBytes } from "../output.ts";
 import { type ConnInfo, describeConn } from "../pg/conninfo.ts";
+import { redact } from "../redact.ts";
 import type { Store } from "../store/index.ts";
 import { ArchiveFile } from "./archive-file.ts";
 import { decodeInto } from "./decode.ts";
@@ -62,8 +63,15 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   let sectioned: SectionedRestore | null = null;
   try {
     log.info(`fetching ${formatBytes(manifest.storedBytes)} from ${req.store.url}`);
-    const encrypted = await fetchVerified(req.store, manifest, work, (n) =>
-      log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
+    const encrypted = await fetchVerified(
+      req.store,
+      manifest,
+      work,
+      (n) => log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
+      ({ bytes, attempt, error, delayMs }) =>
+        log.warn(
+          `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${errorText(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
+        ),
     );
     const t1 = performance.now();
     log.info("sha256 verified; decrypting");
@@ -143,6 +151,8 @@ async function checkTarget(
     });
   return identity;
 }
+
+const errorText = (e: unknown) => redact(e instanceof Error ? e.message : String(e));
 
 /** The manifest's `source` block, if the backup wrote one (older backups do not). */
 function manifestSource(manifest: Manifest): SourceHint | null {

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../../posture/errors.ts";
-import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
+import type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 /**
  * file:///path store. Writes go to a hidden temp file in the same directory and are renamed into place
@@ -62,12 +62,12 @@ export class FileStore implements Store {
     return { key, bytes: typeof body === "string" ? Buffer.byteLength(body) : body.byteLength };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     const p = this.path(key);
     await stat(p).catch(() => {
       throw new UserError(`no such object: ${this.url}/${key}`);
     });
-    return createReadStream(p);
+    return createReadStream(p, { start: opts.start ?? 0 });
   }
 
   async getBytes(key: string): Promise<Buffer> {

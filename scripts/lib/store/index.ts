@@ -2,7 +2,7 @@ import { UserError } from "../../../posture/errors.ts";
 import { FileStore } from "./file.ts";
 import type { Store } from "./types.ts";
 
-export type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
+export type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 /**
  * Open a store by URL. S3 honours AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (Hetzner, R2, MinIO, moto);

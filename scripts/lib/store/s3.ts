@@ -16,7 +16,7 @@ import { parseBucketUrl } from "./bucket-url.ts";
 import { partSizes, uniformPartSizes } from "./part-size.ts";
 import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
 import { multipartPut } from "./s3-multipart.ts";
-import type { DeleteResult, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
+import type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 /**
  * Parts in flight. Each is a buffered copy of the body: two keep one part uploading while the next fills
@@ -171,10 +171,11 @@ export class S3Store implements Store {
     return { key, bytes: typeof body === "string" ? Buffer.byteLength(body) : body.byteLength };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     const Key = this.key(key);
+    const Range = opts.start ? `bytes=${opts.start}-` : undefined;
     const res = await this.call("GetObject", key, () =>
-      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key })),
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range })),
     ).catch((err: unknown) => {
       throw nameOf(err) === "NoSuchKey"
         ? new UserError(`no such object: ${this.url}/${key}`, { cause: err })

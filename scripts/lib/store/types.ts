@@ -15,6 +15,11 @@ export type PutOptions = {
 
 export type PutResult = { key: string; bytes: number };
 
+export type GetOptions = {
+  /** Read from this byte on, to the end: resumes a download a dropped connection cut short. @default 0 */
+  start?: number;
+};
+
 /** Why a delete did not happen. `locked`: object lock / retention policy refused (reported, never fatal). */
 export type DeleteResult =
   | { key: string; deleted: true }
@@ -32,7 +37,7 @@ export interface Store {
   put(key: string, body: Readable, opts?: PutOptions): Promise<PutResult>;
   /** Small objects (manifests, evidence). */
   putBytes(key: string, body: Uint8Array | string, contentType?: string): Promise<PutResult>;
-  get(key: string): Promise<Readable>;
+  get(key: string, opts?: GetOptions): Promise<Readable>;
   getBytes(key: string): Promise<Buffer>;
   /** Every object under `prefix`, all pages. Throws rather than return a partial listing. */
   list(prefix?: string): Promise<ObjectInfo[]>;
