@@ -51,6 +51,20 @@ async function target(): Promise<TempDatabase> {
   return db;
 }
 
+/** A stack whose backups go to a fresh moto bucket, and `rampart backup` of the source into it. */
+async function backedUpToS3(name: string) {
+  const bucket = await createS3Bucket(name);
+  const stack = writeStackWithIdentity(await dirFor(`rampart-restore-${name}-`), {
+    "backups.store": `s3://${bucket}/postgres`,
+  });
+  const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
+    DATABASE_URL: source.url,
+    AWS_ENDPOINT_URL_S3: s3Endpoint(),
+  });
+  expect(backup.code, backup.stderr).toBe(0);
+  return { stack, backup };
+}
+
 describe("restore round trip from each store", () => {
   it("s3:// — rampart backup, then rampart restore (CLI), audited in the evidence store", async () => {
     const bucket = await createS3Bucket("restore");
@@ -73,15 +87,7 @@ describe("restore round trip from each store", () => {
   });
 
   it("s3:// — a download cut off mid-body resumes from the last byte on disk (CLI, through a proxy)", async () => {
-    const bucket = await createS3Bucket("resume");
-    const stack = writeStackWithIdentity(await dirFor("rampart-restore-resume-"), {
-      "backups.store": `s3://${bucket}/postgres`,
-    });
-    const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
-      DATABASE_URL: source.url,
-      AWS_ENDPOINT_URL_S3: s3Endpoint(),
-    });
-    expect(backup.code, backup.stderr).toBe(0);
+    const { stack, backup } = await backedUpToS3("resume");
     const storedBytes = (JSON.parse(backup.stdout) as { manifest: { storedBytes: number } }).manifest
       .storedBytes;
     expect(storedBytes).toBeGreaterThan(300_000);
@@ -126,15 +132,7 @@ describe("restore round trip from each store", () => {
   });
 
   it("s3:// — a download that makes no progress gives up with a clear error, and restores nothing", async () => {
-    const bucket = await createS3Bucket("stall");
-    const stack = writeStackWithIdentity(await dirFor("rampart-restore-stall-"), {
-      "backups.store": `s3://${bucket}/postgres`,
-    });
-    const backup = await runCli(["backup", "--stack", stack.file, "--json"], {
-      DATABASE_URL: source.url,
-      AWS_ENDPOINT_URL_S3: s3Endpoint(),
-    });
-    expect(backup.code, backup.stderr).toBe(0);
+    const { stack } = await backedUpToS3("stall");
     let reads = 0;
     const proxy = await faultProxy(s3Endpoint(), (req) => {
       if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";

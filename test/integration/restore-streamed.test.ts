@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, type Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
@@ -74,6 +74,17 @@ async function dumpWithBlocks() {
   return { archive, biggest };
 }
 
+/** A verbose JSON logger whose lines the test reads. */
+function capturedLog() {
+  const lines: string[] = [];
+  const stream = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
+  return { lines, log: createLogger({ verbose: true, json: true, stream }) };
+}
+
+/** Write to `sink` and wait until it took the bytes (the decoder's pace). */
+const writeTo = (sink: Writable) => (b: Buffer) =>
+  new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+
 const LARGE_OBJECTS = "select lo_get(oid) as data from pg_largeobject_metadata order by oid";
 
 beforeAll(async () => {
@@ -103,12 +114,7 @@ afterAll(async () => {
 describe("restore while decoding", () => {
   it("runs pre-data, per-table data and parallel post-data, and restores the data exactly", async () => {
     const db = await emptyDb();
-    const lines: string[] = [];
-    const log = createLogger({
-      verbose: true,
-      json: true,
-      stream: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
-    });
+    const { lines, log } = capturedLog();
     await restore({ target: resolveTarget(db.url), log });
     expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
     expect((await sql(db.url, LARGE_OBJECTS)).rows).toEqual((await sql(source.url, LARGE_OBJECTS)).rows);
@@ -144,20 +150,14 @@ describe("restore while decoding", () => {
       const { archive, biggest } = await dumpWithBlocks();
       const cut = Math.floor((biggest.at + biggest.end) / 2);
 
-      const lines: string[] = [];
-      const log = createLogger({
-        verbose: true,
-        json: true,
-        stream: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
-      });
+      const { lines, log } = capturedLog();
       const file = new ArchiveFile(join(dir, "paced.pgc"));
       // The manifest's row counts make big_notes the first table to restore (largest first).
       const tables = { "public.big_notes": 20000, "public.customers": 3 };
       // One job: no other lane waits for the blocks behind big_notes, so the decoder is never released.
       const restoring = new SectionedRestore(file, dir, resolveTarget(db.url), { jobs: 1, tables }, log);
       const sink = file.writable();
-      const write = (b: Buffer) =>
-        new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+      const write = writeTo(sink);
       await write(archive.subarray(0, cut));
       // Hold the rest back until pre-data is done: lanes have started, the biggest block is half on disk.
       let failed = false;
@@ -194,20 +194,14 @@ describe("restore while decoding", () => {
     try {
       const { archive, biggest } = await dumpWithBlocks();
       const cut = Math.floor((biggest.at + biggest.end) / 2);
-      const lines: string[] = [];
-      const log = createLogger({
-        verbose: true,
-        json: true,
-        stream: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
-      });
+      const { lines, log } = capturedLog();
       const file = new ArchiveFile(join(dir, "beside.pgc"));
       const tables = { "public.big_notes": 20000, "public.a_notes": 5000 };
       const restoring = new SectionedRestore(file, dir, resolveTarget(db.url), { jobs: 2, tables }, log);
       let failed = false;
       restoring.done.catch(() => (failed = true));
       const sink = file.writable();
-      const write = (b: Buffer) =>
-        new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+      const write = writeTo(sink);
       await write(archive.subarray(0, cut));
       // The rest is held back: a_notes can only load now if a second lane runs while big_notes streams
       // (without that, it would wait for the end of decoding, which never comes here).
@@ -251,7 +245,7 @@ describe("restore while decoding", () => {
       feeding = file.feed(out, [b]);
     });
     const sink = file.writable();
-    const write = (b: Buffer) => new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+    const write = writeTo(sink);
     await write(archive.subarray(0, cut));
     expect(feeding).not.toBeNull();
     expect(file.streamingDirect).toBe(true);
@@ -281,7 +275,7 @@ describe("restore while decoding", () => {
       if (b.dumpId === biggest.dumpId) expect(file.streamDirect(b)).not.toBeNull();
     });
     const sink = file.writable();
-    const write = (b: Buffer) => new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
+    const write = writeTo(sink);
     const cut = biggest.at + 100;
     await write(archive.subarray(0, cut));
     const rest = write(archive.subarray(cut)); // waits: no feed has attached
