@@ -3,7 +3,7 @@
 // the three sections must each have run, a failure in the middle of the data must stop the restore with
 // pg_restore's own message, and --to-file must write an archive whose TOC points at every data block.
 import { execFile } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { type FileHandle, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, type Writable } from "node:stream";
 import { promisify } from "node:util";
@@ -266,6 +266,41 @@ describe("restore while decoding", () => {
     expect(onDisk.subarray(cut, cut2).every((byte) => byte === 0)).toBe(true);
     expect(onDisk.subarray(prefix.length, cut).equals(archive.subarray(prefix.length, cut))).toBe(true);
     expect(onDisk.subarray(cut2).equals(archive.subarray(cut2))).toBe(true);
+  });
+
+  it("gives a feed that catches up during a slow disk write that chunk too", async () => {
+    const { archive, biggest } = await dumpWithBlocks();
+    const file = new ArchiveFile(join(dir, "slow-disk.pgc"));
+    const sink = file.writable();
+    const write = writeTo(sink);
+    const cut = biggest.at + 1000;
+    await write(archive.subarray(0, cut));
+    const block = file.blocks.get(biggest.dumpId) as BlockInfo;
+    expect(block.end).toBeNull();
+    // A slow disk (fault injection on the file's own handle): the next chunk takes 200 ms to write.
+    const fh = (file as unknown as { fh: FileHandle }).fh;
+    const write0 = fh.write.bind(fh) as (...a: unknown[]) => Promise<unknown>;
+    (fh as unknown as { write: unknown }).write = async (...a: unknown[]) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return write0(...a);
+    };
+    const slow = write(archive.subarray(cut, cut + 5000));
+    await new Promise((r) => setTimeout(r, 20));
+    // A lane frees up mid-write: the scheduler hands the block being decoded to a new feed.
+    expect(file.streamDirect(block)).not.toBeNull();
+    const fed: Buffer[] = [];
+    const out = new PassThrough().on("data", (b: Buffer) => fed.push(Buffer.from(b)));
+    const feeding = file.feed(out, [block]);
+    await slow;
+    (fh as unknown as { write: unknown }).write = write0;
+    for (let at = cut + 5000; at < archive.length; at += 65536) await write(archive.subarray(at, at + 65536));
+    await new Promise<void>((res, rej) => sink.end(() => res()).on("error", rej));
+    await feeding;
+    await file.release();
+    await new Promise((r) => out.end(r));
+    const expected = Buffer.concat([file.tocPrefix as Buffer, archive.subarray(biggest.at, biggest.end)]);
+    expect(Buffer.concat(fed).length).toBe(expected.length);
+    expect(Buffer.concat(fed).equals(expected)).toBe(true);
   });
 
   it("does not hold the decoder when a restore stops before its feed took the block", async () => {

@@ -33,6 +33,8 @@ export class ArchiveFile extends EventEmitter {
   private fh: FileHandle | null = null;
   private reader: Promise<FileHandle> | null = null;
   private stopped = false;
+  /** A chunk is being written to disk (or to the direct feed) and `written` does not count it yet. */
+  private appending = false;
   private readonly scanner: ArchiveScanner;
   private pendingBlocks: BlockInfo[] = [];
   private tocAnnounced = false;
@@ -91,6 +93,9 @@ export class ArchiveFile extends EventEmitter {
       await d.ready();
       if (this.direct === d && (d.released || !d.out)) this.endDirect(at);
     }
+    // From here until `written` moves past this chunk, a feed must not attach at `written`: the chunk
+    // would go to disk only, and that feed would never get it.
+    this.appending = true;
     this.scan(() => this.scanner.push(chunk));
     // Bytes of this chunk that went to the direct block's feed: they leave a hole in the file, which only
     // that feed would have read.
@@ -109,6 +114,7 @@ export class ArchiveFile extends EventEmitter {
       off += bytesWritten;
     }
     this.written = at + chunk.length;
+    this.appending = false;
     this.pacer.add(chunk.length);
     await this.writeNewOffsets();
     this.announce();
@@ -188,7 +194,8 @@ export class ArchiveFile extends EventEmitter {
         if (pos >= limit) {
           const d = this.direct;
           // At the decoder's position in the block it streams directly: take the rest from it.
-          if (d && d.block === b && !d.out && pos === this.written) pos = await d.attach(out);
+          if (d && d.block === b && !d.out && pos === this.written && !this.appending)
+            pos = await d.attach(out);
           else await new Promise((r) => this.once("progress", r));
           continue;
         }
