@@ -1,13 +1,20 @@
 // Round trips through every store kind with the real `rampart backup`: data restored by Rampart equals the
 // source table by table (content checksums, not only counts).
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
+import {
+  fetchVerified,
+  listBackupIds,
+  type ResumeInfo,
+  readManifest,
+} from "../../scripts/lib/restore/fetch.ts";
 import { restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { GcsStore } from "../../scripts/lib/store/gcs.ts";
+import { S3Store } from "../../scripts/lib/store/s3.ts";
 import { runCli } from "../support/cli.ts";
 import { tableChecksums } from "../support/db.ts";
 import { faultProxy } from "../support/fault-proxy.ts";
@@ -152,6 +159,58 @@ describe("restore round trip from each store", () => {
       expect(restore.stderr).toMatch(/HINT: check the network path to the store/);
       expect(reads).toBe(6);
       expect(await tableChecksums(db.url)).toEqual({});
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("s3:// — a store that ignores the resumed read's Range is refused clearly, not taken for tampering", async () => {
+    const { stack } = await backedUpToS3("norange");
+    let reads = 0;
+    const proxy = await faultProxy(s3Endpoint(), (req) => {
+      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+      if (reads++ === 0) return { cutAfter: 100_000 };
+      delete req.headers.range; // the whole object comes back
+      return "pass";
+    });
+    try {
+      const db = await target();
+      const restore = await runCli(
+        ["restore", "--stack", stack.file, "--target", db.url, "--identity-file", stack.identityFile],
+        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      );
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toMatch(/dump\.pgc\.zst\.age was sent whole when asked from byte \d+/);
+      expect(restore.stderr).toMatch(/HINT: the store or a proxy in front of it ignores Range requests/);
+      expect(restore.stderr).not.toMatch(/integrity check/);
+      expect(reads).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("s3:// — a download that goes silent is cut after the idle time and resumed", async () => {
+    const { stack } = await backedUpToS3("silent");
+    const ranges: (string | undefined)[] = [];
+    const proxy = await faultProxy(s3Endpoint(), (req) => {
+      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+      ranges.push(req.headers.range);
+      return ranges.length === 1 ? { cutAfter: 100_000, stall: true } : "pass";
+    });
+    try {
+      const store = new S3Store(stack.storeUrl, { endpoint: proxy.endpoint });
+      const manifest = await readManifest(store, (await listBackupIds(store)).at(-1) as string);
+      const resumes: ResumeInfo[] = [];
+      const dir = await dirFor("rampart-fetch-silent-");
+      const path = await fetchVerified(store, manifest, dir, {
+        idleMs: 300,
+        onResume: (r) => resumes.push(r),
+      });
+      expect((await stat(path)).size).toBe(manifest.storedBytes);
+      expect(resumes).toHaveLength(1);
+      expect(String(resumes[0]?.error)).toMatch(/no data for 0 s/);
+      expect(ranges).toEqual([undefined, `bytes=${resumes[0]?.bytes}-`]);
+      expect(resumes[0]?.bytes).toBeGreaterThan(0);
     } finally {
       await proxy.close();
     }

@@ -3,8 +3,13 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 
 /** Pass on; answer with an error; hold until the promise settles; or pass on and cut the response's
- * connection after `cutAfter` body bytes (a connection dropped mid-download). */
-export type Decision = "pass" | { status: number; body?: string } | Promise<void> | { cutAfter: number };
+ * connection after `cutAfter` body bytes (a connection dropped mid-download), or with `stall` leave it
+ * open and silent from there (a connection a NAT dropped without a word). */
+export type Decision =
+  | "pass"
+  | { status: number; body?: string }
+  | Promise<void>
+  | { cutAfter: number; stall?: boolean };
 
 export type FaultProxy = { endpoint: string; seen: string[]; close(): Promise<void> };
 
@@ -19,7 +24,7 @@ export async function faultProxy(
 ): Promise<FaultProxy> {
   const seen: string[] = [];
   const t = new URL(target);
-  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter?: number) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter?: number, stall = false) => {
     const up = request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
       (r) => {
@@ -29,17 +34,26 @@ export async function faultProxy(
           return;
         }
         let sent = 0;
+        const cut = () => {
+          r.destroy();
+          // Mid-body, the client sees the connection close (what was written still arrives first), or
+          // with `stall`, nothing more at all.
+          if (!stall) res.socket?.end();
+        };
+        if (cutAfter === 0) {
+          res.flushHeaders(); // the headers, then nothing: the body fails, not the request
+          return cut();
+        }
         r.on("data", (chunk: Buffer) => {
           if (sent >= cutAfter) return;
           const part = chunk.subarray(0, cutAfter - sent);
           sent += part.length;
           res.write(part);
-          if (sent >= cutAfter) {
-            r.destroy();
-            res.socket?.destroy(); // mid-body: the client sees the connection drop
-          }
+          if (sent >= cutAfter) cut();
         });
-        r.on("end", () => res.end());
+        r.on("end", () => {
+          if (sent < cutAfter) res.end(); // shorter than the cut: passed whole
+        });
       },
     );
     up.on("error", () => res.destroy());
@@ -49,7 +63,7 @@ export async function faultProxy(
     seen.push(`${req.method} ${req.url}`);
     const d = decide(req);
     if (d === "pass") return forward(req, res);
-    if ("cutAfter" in d) return forward(req, res, d.cutAfter);
+    if ("cutAfter" in d) return forward(req, res, d.cutAfter, d.stall);
     if (d instanceof Promise) {
       void d.then(() => forward(req, res));
       return;

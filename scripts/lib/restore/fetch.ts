@@ -39,6 +39,15 @@ export async function resolveBackupId(store: Store, spec: string): Promise<strin
 /** Where an interrupted download goes on from (for the log). */
 export type ResumeInfo = { bytes: number; attempt: number; error: unknown; delayMs: number };
 
+export type DownloadOptions = {
+  /** Called with the bytes on disk so far. */
+  onProgress?: (bytes: number) => void;
+  /** Called before each resumed read. */
+  onResume?: (info: ResumeInfo) => void;
+  /** A read that brings no byte for this long is cut and resumed (a connection silently dropped). @default 60 s */
+  idleMs?: number;
+};
+
 /**
  * Download the stored object to `dir` while hashing it, and refuse it unless size and SHA-256 match the
  * manifest. Nothing is decrypted before this passes: a tampered or truncated object never reaches age.
@@ -48,11 +57,10 @@ export async function fetchVerified(
   store: Store,
   manifest: Manifest,
   dir: string,
-  onProgress?: (bytes: number) => void,
-  onResume?: (info: ResumeInfo) => void,
+  opts: DownloadOptions = {},
 ): Promise<string> {
   const path = join(dir, "dump.pgc.zst.age");
-  const { bytes, sha256 } = await downloadResuming(store, manifest, path, onProgress, onResume);
+  const { bytes, sha256 } = await downloadResuming(store, manifest, path, opts);
   if (bytes !== manifest.storedBytes || sha256 !== manifest.sha256)
     throw new UserError(
       `backup ${manifest.id} failed its integrity check: refusing to decrypt or restore it`,
@@ -84,8 +92,7 @@ async function downloadResuming(
   store: Store,
   manifest: Manifest,
   path: string,
-  onProgress?: (bytes: number) => void,
-  onResume?: (info: ResumeInfo) => void,
+  { onProgress, onResume, idleMs = 60_000 }: DownloadOptions,
 ): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   const fh = await open(path, "w", 0o600);
@@ -107,14 +114,22 @@ async function downloadResuming(
       const pending: Buffer[] = [];
       try {
         const body = await store.get(manifest.object, { start: bytes });
+        // No byte for idleMs: cut it, so the silence becomes a resumed read instead of a restore that hangs.
+        const idle = () => body.destroy(new Error(`no data for ${Math.round(idleMs / 1000)} s`));
+        const timer = setTimeout(idle, idleMs);
         let gathered = 0;
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          pending.push(chunk);
-          gathered += chunk.length;
-          if (gathered >= WRITE_BYTES) {
-            await flush(pending);
-            gathered = 0;
+        try {
+          for await (const chunk of body as AsyncIterable<Buffer>) {
+            timer.refresh();
+            pending.push(chunk);
+            gathered += chunk.length;
+            if (gathered >= WRITE_BYTES) {
+              await flush(pending);
+              gathered = 0;
+            }
           }
+        } finally {
+          clearTimeout(timer);
         }
         await flush(pending);
         // A body that ends early without an error is a cut connection too; one that runs long is refused
@@ -122,12 +137,15 @@ async function downloadResuming(
         if (bytes >= manifest.storedBytes) return { bytes, sha256: hash.digest("hex") };
         throw new Error(`the download ended after ${bytes} of ${manifest.storedBytes} bytes`);
       } catch (error) {
-        if (error instanceof LocalWriteError || error instanceof UserError) throw error;
+        if (error instanceof LocalWriteError || error instanceof UserError || isRefusal(error)) throw error;
         await flush(pending); // what arrived before the cut is good: keep it
+        // Cut after the last byte (a lost final chunk, a checksum the SDK checks at the end): nothing is
+        // left to ask for; the size and SHA-256 check decides.
+        if (bytes >= manifest.storedBytes) return { bytes, sha256: hash.digest("hex") };
         stalled = bytes > before ? 1 : stalled + 1;
         if (stalled >= STALLED_TRIES)
           throw new UserError(
-            `downloading ${store.url}/${manifest.object} failed ${stalled} times in a row at byte ${bytes} of ${manifest.storedBytes}: ${(error as Error).message ?? String(error)}`,
+            `downloading ${store.url}/${manifest.object} failed ${stalled} times in a row at byte ${bytes} of ${manifest.storedBytes}: ${error instanceof Error ? error.message : String(error)}`,
             {
               hint: "check the network path to the store and its status, then run the restore again",
               cause: error,
@@ -141,6 +159,13 @@ async function downloadResuming(
   } finally {
     await fh.close();
   }
+}
+
+/** The store said no (4xx other than timeout and throttling): asking again gets the same answer. */
+function isRefusal(err: unknown): boolean {
+  const e = err as { $metadata?: { httpStatusCode?: number }; code?: unknown } | null;
+  const status = e?.$metadata?.httpStatusCode ?? (typeof e?.code === "number" ? e.code : undefined);
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {

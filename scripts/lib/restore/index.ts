@@ -63,16 +63,13 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   let sectioned: SectionedRestore | null = null;
   try {
     log.info(`fetching ${formatBytes(manifest.storedBytes)} from ${req.store.url}`);
-    const encrypted = await fetchVerified(
-      req.store,
-      manifest,
-      work,
-      (n) => log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
-      ({ bytes, attempt, error, delayMs }) =>
+    const encrypted = await fetchVerified(req.store, manifest, work, {
+      onProgress: (n) => log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
+      onResume: ({ bytes, attempt, error, delayMs }) =>
         log.warn(
           `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${errorText(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
         ),
-    );
+    });
     const t1 = performance.now();
     log.info("sha256 verified; decrypting");
     const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));

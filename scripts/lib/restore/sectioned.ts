@@ -286,7 +286,8 @@ export class SectionedRestore {
           .finally(() => this.laneDone()),
       );
     }
-    // A lane is free but what it would load is behind the direct block: let the decoder run ahead.
+    // A lane is free but what it would load is behind the direct block: let the decoder run ahead. Often
+    // in the pass that handed the block over (nothing else on disk to load): it is then relayed as before.
     if (this.file.streamingDirect && this.pending.length && this.lanes < this.laneLimit())
       this.file.releaseDirect();
     // All data handed out: free lanes build the indexes and keys of the tables already in.

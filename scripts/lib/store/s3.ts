@@ -181,6 +181,14 @@ export class S3Store implements Store {
         ? new UserError(`no such object: ${this.url}/${key}`, { cause: err })
         : err;
     });
+    // A server or proxy that ignores Range sends the whole object: appended at `start`, it would fail
+    // the integrity check and look like a tampered backup.
+    if (opts.start && !res.ContentRange?.startsWith(`bytes ${opts.start}-`)) {
+      if (res.Body instanceof Readable) res.Body.destroy();
+      throw new UserError(`${this.url}/${key} was sent whole when asked from byte ${opts.start}`, {
+        hint: "the store or a proxy in front of it ignores Range requests: run the restore again (it starts over)",
+      });
+    }
     if (res.Body instanceof Readable) return res.Body;
     throw new Error(`S3 GetObject returned a non-stream body for ${this.url}/${key}`);
   }
