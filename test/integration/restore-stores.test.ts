@@ -1,6 +1,7 @@
 // Round trips through every store kind with the real `rampart backup`: data restored by Rampart equals the
 // source table by table (content checksums, not only counts).
 import { rm, stat } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { EvidenceLog } from "../../scripts/lib/evidence.ts";
@@ -17,7 +18,7 @@ import { GcsStore } from "../../scripts/lib/store/gcs.ts";
 import { S3Store } from "../../scripts/lib/store/s3.ts";
 import { runCli } from "../support/cli.ts";
 import { tableChecksums } from "../support/db.ts";
-import { faultProxy } from "../support/fault-proxy.ts";
+import { type Decision, faultProxy } from "../support/fault-proxy.ts";
 import { silentLog } from "../support/log.ts";
 import {
   createGcsBucket,
@@ -27,7 +28,7 @@ import {
   s3Endpoint,
   type TempDatabase,
 } from "../support/services.ts";
-import { writeStackWithIdentity } from "../support/stacks.ts";
+import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
 
 const log = silentLog();
@@ -72,6 +73,26 @@ async function backedUpToS3(name: string) {
   return { stack, backup };
 }
 
+/**
+ * `rampart restore` of the stack's latest backup into a new database, S3 reached through a fault proxy
+ * whose `decide` sees the reads of the backup object (everything else passes).
+ */
+async function restoreVia(stack: IdentityStack, decide: (req: IncomingMessage) => Decision) {
+  const proxy = await faultProxy(s3Endpoint(), (req) =>
+    req.method === "GET" && req.url?.includes("dump.pgc.zst.age") ? decide(req) : "pass",
+  );
+  try {
+    const db = await target();
+    const restore = await runCli(
+      ["restore", "--stack", stack.file, "--target", db.url, "--identity-file", stack.identityFile],
+      { AWS_ENDPOINT_URL_S3: proxy.endpoint },
+    );
+    return { restore, db };
+  } finally {
+    await proxy.close();
+  }
+}
+
 describe("restore round trip from each store", () => {
   it("s3:// — rampart backup, then rampart restore (CLI), audited in the evidence store", async () => {
     const bucket = await createS3Bucket("restore");
@@ -101,92 +122,53 @@ describe("restore round trip from each store", () => {
     // The first two reads of the dump are cut off: after 100 kB, then after 150 kB more.
     const ranges: (string | undefined)[] = [];
     const cuts = [100_000, 150_000];
-    const proxy = await faultProxy(s3Endpoint(), (req) => {
-      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+    const { restore, db } = await restoreVia(stack, (req) => {
       ranges.push(req.headers.range);
       const cutAfter = cuts.shift();
       return cutAfter === undefined ? "pass" : { cutAfter };
     });
-    try {
-      const db = await target();
-      const restore = await runCli(
-        [
-          "restore",
-          "--stack",
-          stack.file,
-          "--target",
-          db.url,
-          "--identity-file",
-          stack.identityFile,
-          "--json",
-        ],
-        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
-      );
-      expect(restore.code, restore.stderr).toBe(0);
-      expect(await tableChecksums(db.url)).toEqual(sourceSums);
-      expect(restore.stderr.match(/download interrupted after .* resuming from there/g)).toHaveLength(2);
-      // Each retry asks only for what is missing, and from further on each time.
-      expect(ranges).toHaveLength(3);
-      expect(ranges[0]).toBeUndefined();
-      const starts = ranges.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r ?? "")?.[1]));
-      expect(starts[0]).toBeGreaterThan(0);
-      expect(starts[0]).toBeLessThanOrEqual(100_000);
-      expect(starts[1]).toBeGreaterThan(starts[0] as number);
-      expect(starts[1]).toBeLessThanOrEqual(250_000);
-    } finally {
-      await proxy.close();
-    }
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(await tableChecksums(db.url)).toEqual(sourceSums);
+    expect(restore.stderr.match(/download interrupted after .* resuming from there/g)).toHaveLength(2);
+    // Each retry asks only for what is missing, and from further on each time.
+    expect(ranges).toHaveLength(3);
+    expect(ranges[0]).toBeUndefined();
+    const starts = ranges.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r ?? "")?.[1]));
+    expect(starts[0]).toBeGreaterThan(0);
+    expect(starts[0]).toBeLessThanOrEqual(100_000);
+    expect(starts[1]).toBeGreaterThan(starts[0] as number);
+    expect(starts[1]).toBeLessThanOrEqual(250_000);
   });
 
   it("s3:// — a download that makes no progress gives up with a clear error, and restores nothing", async () => {
     const { stack } = await backedUpToS3("stall");
     let reads = 0;
-    const proxy = await faultProxy(s3Endpoint(), (req) => {
-      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+    const { restore, db } = await restoreVia(stack, () => {
       reads++;
       return { cutAfter: 0 };
     });
-    try {
-      const db = await target();
-      const restore = await runCli(
-        ["restore", "--stack", stack.file, "--target", db.url, "--identity-file", stack.identityFile],
-        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
-      );
-      expect(restore.code).toBe(1);
-      expect(restore.stderr).toMatch(
-        /downloading s3:\/\/.*dump\.pgc\.zst\.age failed 6 times in a row at byte 0 of \d+/,
-      );
-      expect(restore.stderr).toMatch(/HINT: check the network path to the store/);
-      expect(reads).toBe(6);
-      expect(await tableChecksums(db.url)).toEqual({});
-    } finally {
-      await proxy.close();
-    }
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(
+      /downloading s3:\/\/.*dump\.pgc\.zst\.age failed 6 times in a row at byte 0 of \d+/,
+    );
+    expect(restore.stderr).toMatch(/HINT: check the network path to the store/);
+    expect(reads).toBe(6);
+    expect(await tableChecksums(db.url)).toEqual({});
   });
 
   it("s3:// — a store that ignores the resumed read's Range is refused clearly, not taken for tampering", async () => {
     const { stack } = await backedUpToS3("norange");
     let reads = 0;
-    const proxy = await faultProxy(s3Endpoint(), (req) => {
-      if (req.method !== "GET" || !req.url?.includes("dump.pgc.zst.age")) return "pass";
+    const { restore } = await restoreVia(stack, (req) => {
       if (reads++ === 0) return { cutAfter: 100_000 };
       delete req.headers.range; // the whole object comes back
       return "pass";
     });
-    try {
-      const db = await target();
-      const restore = await runCli(
-        ["restore", "--stack", stack.file, "--target", db.url, "--identity-file", stack.identityFile],
-        { AWS_ENDPOINT_URL_S3: proxy.endpoint },
-      );
-      expect(restore.code).toBe(1);
-      expect(restore.stderr).toMatch(/dump\.pgc\.zst\.age was sent whole when asked from byte \d+/);
-      expect(restore.stderr).toMatch(/HINT: the store or a proxy in front of it ignores Range requests/);
-      expect(restore.stderr).not.toMatch(/integrity check/);
-      expect(reads).toBe(2);
-    } finally {
-      await proxy.close();
-    }
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/dump\.pgc\.zst\.age was sent whole when asked from byte \d+/);
+    expect(restore.stderr).toMatch(/HINT: the store or a proxy in front of it ignores Range requests/);
+    expect(restore.stderr).not.toMatch(/integrity check/);
+    expect(reads).toBe(2);
   });
 
   it("s3:// — a download that goes silent is cut after the idle time and resumed", async () => {
