@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../lib/cli-kit.ts";
 import { option } from "../lib/options.ts";
-import { redact } from "../lib/redact.ts";
+import { redactedMessage } from "../lib/redact.ts";
 import { TOOL_VERSION } from "../lib/version.ts";
 
 export const order = 30;
@@ -86,12 +86,7 @@ async function backup(opts: Opts): Promise<number> {
     log.error(err instanceof Error ? err.message : String(err), { stage: "failed" });
     reporter?.capture(err);
     reporter?.finished("error");
-    if (opts.json)
-      printResult(
-        { status: "failed", error: redact(err instanceof Error ? err.message : String(err)) },
-        opts,
-        () => "",
-      );
+    if (opts.json) printResult({ status: "failed", error: redactedMessage(err) }, opts, () => "");
     throw err;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { UserError } from "../../posture/errors.ts";
 import type { CliContext } from "../lib/cli-kit.ts";
 import { option } from "../lib/options.ts";
-import { redact } from "../lib/redact.ts";
+import { redactedMessage } from "../lib/redact.ts";
 
 export const order = 40;
 
@@ -130,7 +130,7 @@ async function restore(opts: Opts): Promise<number> {
   } catch (err) {
     Object.assign(audit, {
       outcome: "failed",
-      error: redact(err instanceof Error ? err.message : String(err)),
+      error: redactedMessage(err),
     });
     // The attempt is an audited event too; a failure to record it must not hide the restore's own error.
     await evidence.record(RESTORE_KIND, `failed-${opts.backup}`, audit).catch((e: Error) => {

@@ -25,6 +25,10 @@ export function redact(text: string): string {
   return out;
 }
 
+/** An error's message (or the thrown value as text), redacted: for logs, errors and evidence. */
+export const redactedMessage = (err: unknown): string =>
+  redact(err instanceof Error ? err.message : String(err));
+
 /** Deep-redact any JSON-able value (strings redacted, keys that name secrets blanked). */
 export function redactValue<T>(value: T): T {
   if (typeof value === "string") return redact(value) as T;

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { GarbagePacer } from "../gc-pacer.ts";
+import { writeAt } from "../write-at.ts";
 import { writeOffsets } from "./archive-offsets.ts";
 import { ArchiveScanner, type Toc, type TocEntry, Unsupported } from "./archive-scan.ts";
 import { DirectBlock } from "./direct-block.ts";
@@ -91,7 +92,8 @@ export class ArchiveFile extends EventEmitter {
     const d = this.direct;
     if (d) {
       await d.ready();
-      if (this.direct === d && (d.released || !d.out)) this.endDirect(at);
+      // Attached (d.out set), unless released or ended meanwhile: endDirect clears `direct` before it wakes us.
+      if (this.direct === d && d.released) this.endDirect(at);
     }
     // From here until `written` moves past this chunk, a feed must not attach at `written`: the chunk
     // would go to disk only, and that feed would never get it.
@@ -100,7 +102,7 @@ export class ArchiveFile extends EventEmitter {
     // Bytes of this chunk that went to the direct block's feed: they leave a hole in the file, which only
     // that feed would have read.
     let sent = 0;
-    if (d && this.direct === d && d.out) {
+    if (d?.out && this.direct === d) {
       const end = Math.min(d.block.end ?? Number.POSITIVE_INFINITY, at + chunk.length);
       sent = await writeAll(d.out, chunk.subarray(0, end - at)).then(
         () => end - at,
@@ -109,10 +111,7 @@ export class ArchiveFile extends EventEmitter {
       d.sent += sent;
       if (this.direct === d && (sent === 0 || at + sent === d.block.end)) this.endDirect(at + sent);
     }
-    for (let off = sent; off < chunk.length; ) {
-      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, at + off);
-      off += bytesWritten;
-    }
+    await writeAt(this.fh, [chunk.subarray(sent)], at + sent);
     this.written = at + chunk.length;
     this.appending = false;
     this.pacer.add(chunk.length);
@@ -138,9 +137,11 @@ export class ArchiveFile extends EventEmitter {
 
   /** Let the decoder run ahead again: the rest of the direct block goes to disk, its feed reads it there. */
   releaseDirect(): void {
-    if (this.direct) this.direct.released = true;
+    const d = this.direct;
+    if (!d) return;
+    d.released = true;
     // Not attached yet: the decoder is waiting at its next chunk, and may go on at once.
-    if (this.direct && !this.direct.out) this.endDirect(this.written);
+    if (!d.out) this.endDirect(this.written);
   }
 
   private endDirect(pos: number): void {

@@ -18,24 +18,16 @@ export class DirectBlock {
   sent = 0;
   /** Asked to hand back (a lane waits for blocks behind this one): done at the decoder's next chunk. */
   released = false;
-  private readonly attached: Promise<void>;
-  private readonly handedBack: Promise<number>;
-  private onAttached!: () => void;
-  private onHandedBack!: (pos: number) => void;
+  private readonly attached = Promise.withResolvers<void>();
+  private readonly handedBack = Promise.withResolvers<number>();
 
   constructor(block: BlockInfo) {
     this.block = block;
-    this.attached = new Promise((r) => {
-      this.onAttached = r;
-    });
-    this.handedBack = new Promise((r) => {
-      this.onHandedBack = r;
-    });
   }
 
   /** The decoder: wait until the feed is attached or the block was released. */
   ready(): Promise<void> {
-    return this.attached;
+    return this.attached.promise;
   }
 
   /**
@@ -44,13 +36,13 @@ export class DirectBlock {
    */
   attach(out: Writable): Promise<number> {
     this.out = out;
-    this.onAttached();
-    return this.handedBack;
+    this.attached.resolve();
+    return this.handedBack.promise;
   }
 
   /** Stop streaming: the feed goes on from the file at `pos` (where the decoder's disk writes resume). */
   end(pos: number): void {
-    this.onAttached();
-    this.onHandedBack(pos);
+    this.attached.resolve();
+    this.handedBack.resolve(pos);
   }
 }

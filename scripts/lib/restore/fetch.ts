@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
-import { type FileHandle, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../../posture/errors.ts";
 import { isManifestKey, type Manifest, manifestKey, manifestSchema } from "../manifest.ts";
 import type { Store } from "../store/index.ts";
+import { backoffMs, DEFAULT_RETRY, isRefusal, sleep } from "../store/retry.ts";
+import { writeAt } from "../write-at.ts";
 
 /** Every backup with a manifest, oldest first (ids sort by time). A dump without a manifest does not exist. */
 export async function listBackupIds(store: Store): Promise<string[]> {
@@ -75,7 +77,7 @@ export async function fetchVerified(
   return path;
 }
 
-/** Tries in a row that bring no new byte before a download gives up (backoff 0.2 s doubling, ≤ 10 s). */
+/** Tries in a row that bring no new byte before a download gives up (backoff as the stores': DEFAULT_RETRY). */
 const STALLED_TRIES = 6;
 /** Bytes gathered before one write to the file: one write per network read cost ~4,000 writes per 64 MiB. */
 const WRITE_BYTES = 1 << 20;
@@ -97,91 +99,62 @@ async function downloadResuming(
   const hash = createHash("sha256");
   const fh = await open(path, "w", 0o600);
   let bytes = 0;
-  const flush = async (chunks: Buffer[]) => {
-    if (!chunks.length) return;
-    const n = chunks.reduce((sum, c) => sum + c.length, 0);
-    await writeFully(fh, chunks, bytes).catch((e: unknown) => {
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (!pendingBytes) return;
+    await writeAt(fh, pending, bytes).catch((e: unknown) => {
       throw new LocalWriteError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
     });
-    for (const c of chunks) hash.update(c);
-    bytes += n;
-    chunks.length = 0;
+    for (const c of pending) hash.update(c);
+    bytes += pendingBytes;
+    pending.length = 0;
+    pendingBytes = 0;
     onProgress?.(bytes);
   };
   try {
     for (let stalled = 0; ; ) {
       const before = bytes;
-      const pending: Buffer[] = [];
+      let cut: unknown = null;
       try {
         const body = await store.get(manifest.object, { start: bytes });
         // No byte for idleMs: cut it, so the silence becomes a resumed read instead of a restore that hangs.
         const idle = () => body.destroy(new Error(`no data for ${Math.round(idleMs / 1000)} s`));
         const timer = setTimeout(idle, idleMs);
-        let gathered = 0;
         try {
           for await (const chunk of body as AsyncIterable<Buffer>) {
             timer.refresh();
             pending.push(chunk);
-            gathered += chunk.length;
-            if (gathered >= WRITE_BYTES) {
-              await flush(pending);
-              gathered = 0;
-            }
+            pendingBytes += chunk.length;
+            if (pendingBytes >= WRITE_BYTES) await flush();
           }
         } finally {
           clearTimeout(timer);
         }
-        await flush(pending);
-        // A body that ends early without an error is a cut connection too; one that runs long is refused
-        // by the integrity check.
-        if (bytes >= manifest.storedBytes) return { bytes, sha256: hash.digest("hex") };
-        throw new Error(`the download ended after ${bytes} of ${manifest.storedBytes} bytes`);
       } catch (error) {
         if (error instanceof LocalWriteError || error instanceof UserError || isRefusal(error)) throw error;
-        await flush(pending); // what arrived before the cut is good: keep it
-        // Cut after the last byte (a lost final chunk, a checksum the SDK checks at the end): nothing is
-        // left to ask for; the size and SHA-256 check decides.
-        if (bytes >= manifest.storedBytes) return { bytes, sha256: hash.digest("hex") };
-        stalled = bytes > before ? 1 : stalled + 1;
-        if (stalled >= STALLED_TRIES)
-          throw new UserError(
-            `downloading ${store.url}/${manifest.object} failed ${stalled} times in a row at byte ${bytes} of ${manifest.storedBytes}: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              hint: "check the network path to the store and its status, then run the restore again",
-              cause: error,
-            },
-          );
-        const delayMs = Math.round(Math.random() * Math.min(10_000, 200 * 2 ** (stalled - 1)));
-        onResume?.({ bytes, attempt: stalled, error, delayMs });
-        await new Promise((r) => setTimeout(r, delayMs));
+        cut = error;
       }
+      await flush(); // what arrived before a cut is good: keep it
+      // All there, even if the read then failed (a lost final chunk, a checksum the SDK checks at the end):
+      // the size and SHA-256 check decides. A body that ran long is refused there too.
+      if (bytes >= manifest.storedBytes) return { bytes, sha256: hash.digest("hex") };
+      // A body that ends early without an error is a cut connection too.
+      cut ??= new Error(`the download ended after ${bytes} of ${manifest.storedBytes} bytes`);
+      stalled = bytes > before ? 1 : stalled + 1;
+      if (stalled >= STALLED_TRIES)
+        throw new UserError(
+          `downloading ${store.url}/${manifest.object} failed ${stalled} times in a row at byte ${bytes} of ${manifest.storedBytes}: ${cut instanceof Error ? cut.message : String(cut)}`,
+          {
+            hint: "check the network path to the store and its status, then run the restore again",
+            cause: cut,
+          },
+        );
+      const delayMs = backoffMs(stalled, DEFAULT_RETRY.baseMs, DEFAULT_RETRY.maxMs);
+      onResume?.({ bytes, attempt: stalled, error: cut, delayMs });
+      await sleep(delayMs);
     }
   } finally {
     await fh.close();
-  }
-}
-
-/** The store said no (4xx other than timeout and throttling): asking again gets the same answer. */
-function isRefusal(err: unknown): boolean {
-  const e = err as { $metadata?: { httpStatusCode?: number }; code?: unknown } | null;
-  const status = e?.$metadata?.httpStatusCode ?? (typeof e?.code === "number" ? e.code : undefined);
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-async function writeFully(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let rest = chunks;
-  for (let at = position; rest.length; ) {
-    const { bytesWritten } = await fh.writev(rest, at);
-    at += bytesWritten;
-    let skip = bytesWritten;
-    const left: Buffer[] = [];
-    for (const c of rest) {
-      if (skip >= c.length) skip -= c.length;
-      else {
-        left.push(skip ? c.subarray(skip) : c);
-        skip = 0;
-      }
-    }
-    rest = left;
   }
 }

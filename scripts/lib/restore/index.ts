@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Manifest } from "../manifest.ts";
 import { formatBytes } from "../output.ts";
 import { type ConnInfo, describeConn } from "../pg/conninfo.ts";
-import { redact } from "../redact.ts";
+import { redactedMessage } from "../redact.ts";
 import type { Store } from "../store/index.ts";
 import { ArchiveFile } from "./archive-file.ts";
 import { decodeInto } from "./decode.ts";
@@ -67,7 +67,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       onProgress: (n) => log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
       onResume: ({ bytes, attempt, error, delayMs }) =>
         log.warn(
-          `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${errorText(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
+          `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${redactedMessage(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
         ),
     });
     const t1 = performance.now();
@@ -148,8 +148,6 @@ async function checkTarget(
     });
   return identity;
 }
-
-const errorText = (e: unknown) => redact(e instanceof Error ? e.message : String(e));
 
 /** The manifest's `source` block, if the backup wrote one (older backups do not). */
 function manifestSource(manifest: Manifest): SourceHint | null {

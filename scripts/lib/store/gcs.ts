@@ -3,9 +3,16 @@ import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { UserError } from "../../../posture/errors.ts";
-import { redact } from "../redact.ts";
+import { redactedMessage } from "../redact.ts";
 import { parseBucketUrl } from "./bucket-url.ts";
-import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
+import {
+  DEFAULT_RETRY,
+  httpStatusOf,
+  isNetworkError,
+  isTransientStatus,
+  type RetryOptions,
+  withRetry,
+} from "./retry.ts";
 import type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 export type GcsStoreOptions = {
@@ -14,18 +21,12 @@ export type GcsStoreOptions = {
   retry?: Partial<Omit<RetryOptions, "isTransient">>;
 };
 
-const codeOf = (err: unknown): number | undefined => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
-};
-const messageOf = (err: unknown): string => redact(err instanceof Error ? err.message : String(err));
-
 export const isTransientGcsError = (err: unknown): boolean =>
-  isTransientStatus(codeOf(err)) || isNetworkError(err);
+  isTransientStatus(httpStatusOf(err)) || isNetworkError(err);
 
 /** Retention policy / object hold refusals: reported as `locked`, never fatal. */
 const isRetentionRefusal = (err: unknown): boolean =>
-  codeOf(err) === 403 && /retention|hold|locked/i.test(err instanceof Error ? err.message : "");
+  httpStatusOf(err) === 403 && /retention|hold|locked/i.test(err instanceof Error ? err.message : "");
 
 /** http://host:port of an emulator from `host:port`, a URL, or a URL ending in /storage/v1. */
 function emulatorEndpoint(value: string | undefined): string | undefined {
@@ -86,21 +87,21 @@ export class GcsStore implements Store {
   /** Turns the user's problems (bucket, permissions, missing objects) into UserErrors with the fix. */
   private userError(action: string, key: string | undefined, err: unknown): unknown {
     const what = key === undefined ? this.url : `${this.url}/${key}`;
-    const code = codeOf(err);
-    if (code === 404 && (key === undefined || /bucket/i.test(messageOf(err))))
+    const code = httpStatusOf(err);
+    if (code === 404 && (key === undefined || /bucket/i.test(redactedMessage(err))))
       return new UserError(`GCS ${action} failed: bucket ${this.bucket} does not exist or is not reachable`, {
         hint: "check the bucket name in the posture (stores.*) and the project",
         cause: err,
       });
     if (code === 404) return new UserError(`no such object: ${what}`, { cause: err });
     if (code === 401 || code === 403)
-      return new UserError(`GCS ${action} of ${what} was denied (${messageOf(err)})`, {
+      return new UserError(`GCS ${action} of ${what} was denied (${redactedMessage(err)})`, {
         hint: `the service account in use needs ${PERMISSION[action] ?? "storage.objects.*"} on ${this.bucket}`,
         cause: err,
       });
     if (isTransientGcsError(err))
       return new UserError(
-        `GCS ${action} of ${what} failed after ${this.retry.attempts} attempts: ${messageOf(err)}`,
+        `GCS ${action} of ${what} failed after ${this.retry.attempts} attempts: ${redactedMessage(err)}`,
         {
           hint: "Cloud Storage kept failing with transient errors; retry later",
           cause: err,
@@ -189,14 +190,16 @@ export class GcsStore implements Store {
       await withRetry(() => file.delete(), { ...this.retry, isTransient: isTransientGcsError });
       return { key, deleted: true };
     } catch (err) {
-      if (codeOf(err) === 404) return { key, deleted: false, reason: "missing", detail: "no such object" };
-      if (isRetentionRefusal(err)) return { key, deleted: false, reason: "locked", detail: messageOf(err) };
-      if (codeOf(err) === 403)
+      if (httpStatusOf(err) === 404)
+        return { key, deleted: false, reason: "missing", detail: "no such object" };
+      if (isRetentionRefusal(err))
+        return { key, deleted: false, reason: "locked", detail: redactedMessage(err) };
+      if (httpStatusOf(err) === 403)
         return {
           key,
           deleted: false,
           reason: "denied",
-          detail: `${messageOf(err)}; needs storage.objects.delete`,
+          detail: `${redactedMessage(err)}; needs storage.objects.delete`,
         };
       throw this.userError("delete", key, err);
     }

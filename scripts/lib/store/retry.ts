@@ -17,7 +17,7 @@ export type RetryOptions = {
 
 export const DEFAULT_RETRY = { attempts: 5, baseMs: 200, maxMs: 10_000 } as const;
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -31,6 +31,11 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
+/** The wait before try `attempt + 1`: full jitter, which spreads retries of many clients hitting the same
+ * throttled endpoint, under a ceiling that doubles per attempt up to `maxMs`. */
+export const backoffMs = (attempt: number, baseMs: number, maxMs: number): number =>
+  Math.round(Math.random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const maxMs = opts.maxMs ?? DEFAULT_RETRY.maxMs;
   for (let attempt = 1; ; attempt++) {
@@ -38,8 +43,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       return await fn(attempt);
     } catch (error) {
       if (attempt >= opts.attempts || !opts.isTransient(error) || opts.signal?.aborted) throw error;
-      // Full jitter: spreads retries of many clients hitting the same throttled endpoint.
-      const delayMs = Math.round(Math.random() * Math.min(maxMs, opts.baseMs * 2 ** (attempt - 1)));
+      const delayMs = backoffMs(attempt, opts.baseMs, maxMs);
       opts.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, opts.signal);
     }
@@ -66,6 +70,18 @@ export function isNetworkError(err: unknown): boolean {
   if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
   if (err.name === "TimeoutError" || err.name === "RequestTimeout") return true;
   return err.cause !== undefined && err.cause !== err && isNetworkError(err.cause);
+}
+
+/** The HTTP status a store error carries: S3's `$metadata.httpStatusCode`, GCS's numeric `code`. */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { $metadata?: { httpStatusCode?: number }; code?: unknown } | null;
+  return e?.$metadata?.httpStatusCode ?? (typeof e?.code === "number" ? e.code : undefined);
+}
+
+/** The store said no (4xx other than timeout and throttling): asking again gets the same answer. */
+export function isRefusal(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  return status !== undefined && status >= 400 && status < 500 && !isTransientStatus(status);
 }
 
 /** HTTP statuses that mean "try again later": throttling, timeouts and server errors. */

@@ -11,10 +11,17 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { UserError } from "../../../posture/errors.ts";
-import { redact } from "../redact.ts";
+import { redactedMessage } from "../redact.ts";
 import { parseBucketUrl } from "./bucket-url.ts";
 import { partSizes, uniformPartSizes } from "./part-size.ts";
-import { DEFAULT_RETRY, isNetworkError, isTransientStatus, type RetryOptions, withRetry } from "./retry.ts";
+import {
+  DEFAULT_RETRY,
+  httpStatusOf,
+  isNetworkError,
+  isTransientStatus,
+  type RetryOptions,
+  withRetry,
+} from "./retry.ts";
 import { multipartPut } from "./s3-multipart.ts";
 import type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
@@ -55,10 +62,7 @@ export function isTransientS3Error(err: unknown): boolean {
   return isTransientStatus(status) || isNetworkError(err);
 }
 
-const statusOf = (err: unknown): number | undefined =>
-  (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 const nameOf = (err: unknown): string => (err instanceof Error ? err.name : "");
-const messageOf = (err: unknown): string => redact(err instanceof Error ? err.message : String(err));
 
 /**
  * s3://bucket/prefix. Works with AWS and S3-compatible services (MinIO, Hetzner, R2, moto): when an
@@ -115,8 +119,8 @@ export class S3Store implements Store {
           cause: err,
         },
       );
-    if (name === "AccessDenied" || name === "Forbidden" || statusOf(err) === 403)
-      return new UserError(`S3 ${action} of ${what} was denied (${messageOf(err)})`, {
+    if (name === "AccessDenied" || name === "Forbidden" || httpStatusOf(err) === 403)
+      return new UserError(`S3 ${action} of ${what} was denied (${redactedMessage(err)})`, {
         hint: `the credentials in use need ${PERMISSION[action] ?? `s3:${action}`} on ${this.bucket}`,
         cause: err,
       });
@@ -131,7 +135,7 @@ export class S3Store implements Store {
       });
     if (isTransientS3Error(err))
       return new UserError(
-        `S3 ${action} of ${what} failed after ${this.retry.attempts} attempts: ${messageOf(err)}`,
+        `S3 ${action} of ${what} failed after ${this.retry.attempts} attempts: ${redactedMessage(err)}`,
         {
           hint: `${where} kept failing with transient errors; retry later`,
           cause: err,
@@ -240,7 +244,7 @@ export class S3Store implements Store {
     } catch (err) {
       // HEAD responses have no body, so a missing bucket is also a bare 404 here.
       const cause = err instanceof UserError ? err.cause : err;
-      if (statusOf(cause) === 404 || nameOf(cause) === "NotFound") return false;
+      if (httpStatusOf(cause) === 404 || nameOf(cause) === "NotFound") return false;
       throw err;
     }
   }
@@ -264,8 +268,9 @@ export class S3Store implements Store {
         const cause = err instanceof UserError && err.cause !== undefined ? err.cause : err;
         if (!isRefusal(cause)) throw err;
         const lock = await this.lockOf(Key, VersionId);
-        if (lock ?? isObjectLockMessage(cause)) refused.push(`${VersionId}: ${lock ?? messageOf(cause)}`);
-        else denied = messageOf(cause);
+        if (lock ?? isObjectLockMessage(cause))
+          refused.push(`${VersionId}: ${lock ?? redactedMessage(cause)}`);
+        else denied = redactedMessage(cause);
       }
     }
     if (refused.length > 0)
@@ -318,7 +323,7 @@ export class S3Store implements Store {
 
 /** S3 refuses deleting a locked version with AccessDenied (or InvalidRequest on some S3-compatibles). */
 const isRefusal = (err: unknown): boolean =>
-  nameOf(err) === "AccessDenied" || nameOf(err) === "InvalidRequest" || statusOf(err) === 403;
+  nameOf(err) === "AccessDenied" || nameOf(err) === "InvalidRequest" || httpStatusOf(err) === 403;
 
 const isObjectLockMessage = (err: unknown): boolean =>
   /object.?lock|retention|legal.?hold|protected/i.test(err instanceof Error ? err.message : "");
