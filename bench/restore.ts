@@ -1,6 +1,7 @@
 // Benchmark: rampart restore against the limit, measured in one run on the same server and local S3 (moto):
 //   limit    pg_restore -j <cores> from a local, unencrypted -Z0 dump   (what restoring itself costs)
 //   rampart  rampart restore from S3                                    (download + sha256 + age + zstd + pg_restore -j)
+//   no-seek  the same backup with a manifest without its seek index     (archive order, as before the index)
 //   drill    rampart drill                                              (restore + verification; verify cost reported apart)
 // Usage: node bench/restore.ts [sizeMB ...]   (default: 100). Not a test: prints numbers and ratios.
 // Each measurement is repeated RUNS times (env BENCH_RUNS, default 3); the median wall time is reported.
@@ -8,6 +9,9 @@
 // one's (before/after on the same server, in the same run: a shared box drifts between runs).
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { type Manifest, manifestKey } from "../scripts/lib/manifest.ts";
+import { listBackupIds, readManifest } from "../scripts/lib/restore/fetch.ts";
+import { openStore } from "../scripts/lib/store/index.ts";
 import { writeStackWithIdentity } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { ROOT, startBenchServices } from "./lib/services.ts";
@@ -56,6 +60,7 @@ try {
     const dbEnv = { ...env, DATABASE_URL: cluster.urlFor(db), PGDATABASE: db };
     process.stderr.write("rampart backup (setup) ...\n");
     await timed(`${CLI} backup --stack ${stack.file}`, dbEnv); // also warms the compile cache
+    const id = await withoutSeekIndex(`s3://${bucket}/pg`, dbEnv);
     const dump = join(dir, `${db}.dump`);
     await timed(`${bin("pg_dump")} -Fc -Z0 -f ${dump}`, dbEnv);
 
@@ -70,17 +75,22 @@ try {
       await timed(`${bin("dropdb")} --if-exists ${name}`, env);
       return t;
     };
-    const restoreWith = async (cli: string) =>
+    const restoreWith = async (cli: string, backup = id.seek) =>
       dropped(
         timed(
-          `${cli} restore --stack ${stack.file} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
+          `${cli} restore --stack ${stack.file} --backup ${backup} --target ${cluster.urlFor(await fresh("rampart_target"))} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
           env,
         ),
         "rampart_target",
       );
     // Interleaved, so that load from elsewhere on the box falls on every contender alike.
     process.stderr.write("limit (pg_restore -j) and rampart restore, interleaved ...\n");
-    const runs: { limit: Timed[]; ram: Timed[]; base: Timed[] } = { limit: [], ram: [], base: [] };
+    const runs: { limit: Timed[]; ram: Timed[]; base: Timed[]; noSeek: Timed[] } = {
+      limit: [],
+      ram: [],
+      base: [],
+      noSeek: [],
+    };
     for (let i = 0; i < RUNS; i++) {
       runs.limit.push(
         await dropped(
@@ -93,14 +103,16 @@ try {
       );
       if (BASELINE) runs.base.push(await restoreWith(BASELINE));
       runs.ram.push(await restoreWith(CLI));
+      runs.noSeek.push(await restoreWith(CLI, id.noSeek));
     }
     const limit = medianRun(runs.limit);
     const ram = medianRun(runs.ram);
+    const noSeek = medianRun(runs.noSeek);
     const base = BASELINE ? medianRun(runs.base) : null;
     process.stderr.write("rampart drill ...\n");
     const drill = await median(RUNS, () =>
       timed(
-        `${CLI} drill --stack ${stack.file} --target ${cluster.url} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
+        `${CLI} drill --stack ${stack.file} --backup ${id.seek} --target ${cluster.url} --identity-file ${stack.identityFile} --jobs ${JOBS} --json`,
         env,
       ),
     );
@@ -124,6 +136,11 @@ try {
     rows.push(
       line(`\`pg_restore -j ${JOBS}\` local -Z0 dump (limit)`, limit, ""),
       line("`rampart restore` from S3", ram, stages(restoreMs)),
+      line(
+        "`rampart restore`, manifest without seek index",
+        noSeek,
+        `archive order, as before the index: ${(noSeek.wallS / limit.wallS).toFixed(2)}x the limit`,
+      ),
       line("`rampart drill`", drill, `${record.outcome}: ${stages(record.stages)}`),
       `| | **ratios** | restore/limit **${(ram.wallS / limit.wallS).toFixed(2)}x** (target ≤ 1.2) | drill/limit ${(drill.wallS / limit.wallS).toFixed(2)}x | | verification ${verifyS.toFixed(2)} s = ${((verifyS / drill.wallS) * 100).toFixed(0)}% of the drill |`,
     );
@@ -133,4 +150,25 @@ try {
   );
 } finally {
   await services.stop();
+}
+
+/**
+ * A second copy of the store's only backup whose manifest has no seek index (a backup made before it
+ * existed), so that both restores run from the same bytes. Ids: the backup's, and the copy's.
+ */
+async function withoutSeekIndex(
+  url: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ seek: string; noSeek: string }> {
+  Object.assign(process.env, env); // the S3 endpoint and credentials of the bench services
+  const store = await openStore(url);
+  const seek = (await listBackupIds(store)).at(-1) as string;
+  const manifest = await readManifest(store, seek);
+  if (!manifest.seek) throw new Error(`backup ${seek} has no seek index`);
+  const noSeek = `${seek}-noseek`;
+  const copy: Manifest = { ...manifest, id: noSeek, object: manifest.object.replace(seek, noSeek) };
+  delete copy.seek;
+  await store.putBytes(copy.object, await store.getBytes(manifest.object));
+  await store.putBytes(manifestKey(noSeek), JSON.stringify(copy));
+  return { seek, noSeek };
 }

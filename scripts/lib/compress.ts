@@ -1,8 +1,8 @@
 import type { Transform } from "node:stream";
 import { PassThrough } from "node:stream";
 import zlib from "node:zlib";
-import type { BlockPool } from "./block-pool.ts";
-import { FramedZstdCompress } from "./zstd-frames.ts";
+import { FramedZstdCompress, type FramedZstdOptions } from "./zstd-frames.ts";
+import { ZstdFrameSplit } from "./zstd-split.ts";
 
 export type CompressionAlgorithm = "zstd" | "gzip" | "none";
 export type CompressionOptions = { algorithm: CompressionAlgorithm; level: number };
@@ -19,7 +19,7 @@ const MiB = 1024 * 1024;
  */
 const LARGE_CHUNKS = { chunkSize: MiB, writableHighWaterMark: MiB, readableHighWaterMark: MiB };
 
-/** Whether compressStream(options, pool) gives the pool's blocks back (only zstd takes them). */
+/** Whether compressStream(options, { pool }) gives the pool's blocks back (only zstd takes them). */
 export const recyclesBlocks = ({ algorithm }: CompressionOptions): boolean => algorithm === "zstd";
 
 /**
@@ -27,12 +27,15 @@ export const recyclesBlocks = ({ algorithm }: CompressionOptions): boolean => al
  * Not ZSTD_c_nbWorkers: with workers, Node 24.21's zstd stream fails with ERR_STREAM_PUSH_AFTER_EOF at end
  * of input (reproduced by bench/age-compress.ts); independent frames give the same parallelism safely.
  */
-export function compressStream({ algorithm, level }: CompressionOptions, pool?: BlockPool): Transform {
+/** zstd only: blocks shared with the producer, and the hooks the seek index follows (zstd-frames.ts). */
+export type FrameHooks = Pick<FramedZstdOptions, "pool" | "onFrame" | "onInput">;
+
+export function compressStream({ algorithm, level }: CompressionOptions, hooks: FrameHooks = {}): Transform {
   switch (algorithm) {
     case "zstd":
       // Independent checksummed frames, compressed in parallel on the thread pool (see zstd-frames.ts);
       // with `pool`, its blocks are compressed in place and given back.
-      return new FramedZstdCompress({ level, pool });
+      return new FramedZstdCompress({ level, ...hooks });
     case "gzip":
       return zlib.createGzip({ level, ...LARGE_CHUNKS });
     case "none":
@@ -40,11 +43,44 @@ export function compressStream({ algorithm, level }: CompressionOptions, pool?: 
   }
 }
 
-export function decompressStream(algorithm: CompressionAlgorithm): Transform {
+/**
+ * The stages that decompress `algorithm`, to put in a pipeline: for zstd, the input is first cut at frame
+ * ends (zstd-split.ts: Node's decompressor would otherwise drop the frames after one that ends mid-write).
+ */
+export function decompressStages(algorithm: CompressionAlgorithm, buffers?: DecompressBuffers): Transform[] {
+  const decompress = decompressStream(algorithm, buffers);
+  return algorithm === "zstd" ? [new ZstdFrameSplit(), decompress] : [decompress];
+}
+
+/** The decompressor alone; for zstd, see decompressStages (writes must not span frame ends). */
+/**
+ * zstd decompressor buffers. A stream read at a COPY's pace wants them small: its buffers then live for
+ * several of the collections another, faster stream paces (gc-pacer.ts), get promoted, and only V8's
+ * mark-compacts free them (measured: 25-49 of them, ~1 CPU-s, in a restore decoding its largest table
+ * ahead with 1 MiB buffers; 3 with these).
+ */
+export type DecompressBuffers = {
+  /** @default 1 MiB */
+  outputChunk?: number;
+  /** Compressed input queued in front of the decompressor. @default 1 MiB */
+  inputQueue?: number;
+};
+
+/** Options of the stream a zlib class wraps (its TS types only declare the codec's own). */
+const zstdBuffers = (outputChunk: number, inputQueue: number) => ({
+  chunkSize: outputChunk,
+  readableHighWaterMark: outputChunk,
+  writableHighWaterMark: inputQueue,
+});
+
+export function decompressStream(
+  algorithm: CompressionAlgorithm,
+  { outputChunk = MiB, inputQueue = MiB }: DecompressBuffers = {},
+): Transform {
   switch (algorithm) {
     case "zstd":
       // Same reason as above, more so: with 16 KiB output chunks a restore spent ~6x the stock `zstd -d` time.
-      return zlib.createZstdDecompress(LARGE_CHUNKS);
+      return zlib.createZstdDecompress(zstdBuffers(outputChunk, inputQueue));
     case "gzip":
       return zlib.createGunzip(LARGE_CHUNKS);
     case "none":

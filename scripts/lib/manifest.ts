@@ -8,6 +8,10 @@ import { z } from "zod";
  */
 export const MANIFEST_VERSION = 1;
 
+const offset = z.number().int().nonnegative();
+/** A zstd frame: where its input starts in the archive, and where it starts in the compressed stream. */
+const frameRef = z.object({ raw: offset, compressed: offset });
+
 export const manifestSchema = z.object({
   version: z.literal(MANIFEST_VERSION),
   /** Sortable and unique: 20261121T040012Z-<database>-<4 hex>. */
@@ -44,6 +48,24 @@ export const manifestSchema = z.object({
     /** The recipients (public keys) the object was encrypted to, and their SHA-256 fingerprints. */
     recipients: z.array(z.object({ recipient: z.string(), fingerprint: z.string() })),
   }),
+  /**
+   * Where the largest tables' data blocks lie (zstd backups; absent in older ones and when the archive
+   * could not be followed): archive bytes [at, end) of TOC entry dumpId decode on their own from frame
+   * `from`, and decoding after the block resumes at frame `resume`. A restore loads these tables first.
+   */
+  seek: z
+    .object({
+      blocks: z.array(
+        z.object({
+          dumpId: z.number().int().positive(),
+          at: offset,
+          end: offset,
+          from: frameRef,
+          resume: frameRef,
+        }),
+      ),
+    })
+    .optional(),
   /** schema.table → exact row count in the snapshot. */
   tables: z.record(z.string(), z.number().int().nonnegative()),
   tool: z.object({ name: z.literal("rampart"), version: z.string() }),

@@ -22,6 +22,13 @@ export type FramedZstdOptions = {
    * @default one per core, 2 to 3: on 2 cores a third frame bought no time and cost ~5 MB RSS.
    */
   inFlight?: number;
+  /**
+   * Called for every frame emitted, in order, with its input and output sizes (the backup's seek index
+   * maps archive offsets to the frames a restore can start decompressing at).
+   */
+  onFrame?: (contentBytes: number, frameBytes: number) => void;
+  /** Called with every input chunk before it is compressed (the seek index follows the archive in it). */
+  onInput?: (chunk: Buffer) => void;
 };
 
 /**
@@ -101,9 +108,13 @@ export class FramedZstdCompress extends Transform {
   private sawInput = false;
   /** Frames emitted so far (names the bad one in an error). */
   private frames = 0;
+  private readonly onFrame: FramedZstdOptions["onFrame"];
+  private readonly onInput: FramedZstdOptions["onInput"];
 
   constructor(opts: FramedZstdOptions) {
     super();
+    this.onFrame = opts.onFrame;
+    this.onInput = opts.onInput;
     this.pool = opts.pool ?? new BlockPool(opts.blockBytes ?? FRAME_BYTES);
     this.blockBytes = this.pool.blockBytes;
     const inFlight = Math.max(1, opts.inFlight ?? zstdLanes());
@@ -112,6 +123,7 @@ export class FramedZstdCompress extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.sawInput = true;
+    this.onInput?.(chunk);
     const owned = this.pool.owns(chunk);
     const input =
       owned && this.filled === 0
@@ -179,6 +191,7 @@ export class FramedZstdCompress extends Transform {
       const problem = frameProblem(frame, contentBytes);
       if (problem) throw new Error(`zstd frame ${this.frames} is malformed: ${problem}`);
       this.frames++;
+      this.onFrame?.(contentBytes, frame.length);
       this.push(frame);
       if (this.pool.owns(block)) this.pool.release(block);
     }

@@ -13,7 +13,8 @@ export type DecryptOptions = {
   expectedRecipients?: readonly string[];
 };
 
-const NONCE = 16;
+/** Bytes of the payload nonce between header and payload. */
+export const NONCE = 16;
 class NoIdentityMatched extends Error {}
 
 /**
@@ -25,12 +26,27 @@ export async function decryptStream(
   identities: readonly string[],
   opts: DecryptOptions = {},
 ): Promise<Transform> {
+  const { unwrap, mapError } = await keyring(identities, opts);
+  return new OpenStream(unwrap, mapError);
+}
+
+/** Unwraps a file key from a parsed header with the first identity that fits. */
+export type Unwrap = (header: ParsedHeader, raw: Buffer) => Promise<Buffer>;
+
+/**
+ * The identities, checked, as an unwrapper for headers, and the mapping from decryption failures to the
+ * UserErrors a responder reads (no identity fits; corrupt, truncated or tampered file).
+ */
+export async function keyring(
+  identities: readonly string[],
+  opts: DecryptOptions = {},
+): Promise<{ unwrap: Unwrap; mapError: (err: unknown) => Promise<unknown> }> {
   for (const identity of identities) registerSecret(identity);
   const native = identities.filter(isX25519Identity).map(parsedIdentity);
   const library = await Promise.all(
     identities.filter((i) => !isX25519Identity(i)).map(checkedLibraryIdentity),
   );
-  const unwrap = async (header: ParsedHeader, raw: Buffer): Promise<Buffer> => {
+  const unwrap: Unwrap = async (header, raw) => {
     for (const identity of native)
       for (const stanza of header.stanzas) {
         if (stanza.args[0] !== "X25519") continue;
@@ -56,7 +72,7 @@ export async function decryptStream(
       });
     return err;
   };
-  return new OpenStream(unwrap, mapError);
+  return { unwrap, mapError };
 }
 
 function parsedIdentity(identity: string): X25519Identity {
@@ -102,7 +118,7 @@ function noMatchingIdentity(held: readonly string[], opts: DecryptOptions, cause
 class OpenStream extends Transform {
   private head: Buffer | null = null;
   private opener: PayloadOpener | null = null;
-  private readonly unwrap: (header: ParsedHeader, raw: Buffer) => Promise<Buffer>;
+  private readonly unwrap: Unwrap;
   private readonly mapError: (err: unknown) => Promise<unknown>;
 
   constructor(unwrap: OpenStream["unwrap"], mapError: OpenStream["mapError"]) {

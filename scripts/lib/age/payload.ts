@@ -16,7 +16,7 @@ import {
 import { Transform, type TransformCallback } from "node:stream";
 
 export const CHUNK = 64 * 1024;
-const TAG = 16;
+export const TAG = 16;
 const BATCH = 256 * 1024;
 const ALGORITHM = "chacha20-poly1305";
 
@@ -92,7 +92,7 @@ class Batch {
 }
 
 /** Per-chunk nonces: counter in bytes 0..10 (we use the low 48 bits), flag in byte 11. */
-class Counter {
+export class Counter {
   readonly nonce = Buffer.alloc(12);
   count = 0;
   next(last: boolean): Buffer {
@@ -196,17 +196,21 @@ export class PayloadOpener {
     this.chunker.wipe();
   }
 
-  /** The plaintext, or null when the tag does not verify (the unverified output is discarded). */
   private open(sealed: Buffer, last: boolean): Buffer | null {
-    if (sealed.length < TAG) return null;
-    const decipher = createDecipheriv(ALGORITHM, this.key, this.counter.next(last), { authTagLength: TAG });
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG));
-    try {
-      decipher.final();
-      return plain;
-    } catch {
-      return null;
-    }
+    return openChunk(this.key, this.counter.next(last), sealed);
+  }
+}
+
+/** One sealed chunk's plaintext, or null when its tag does not verify (the unverified output is discarded). */
+export function openChunk(key: KeyObject, nonce: Buffer, sealed: Buffer): Buffer | null {
+  if (sealed.length < TAG) return null;
+  const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: TAG });
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG));
+  try {
+    decipher.final();
+    return plain;
+  } catch {
+    return null;
   }
 }

@@ -15,6 +15,7 @@ import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
 import type { Store } from "../store/index.ts";
 import { FRAME_BYTES, zstdLanes } from "../zstd-frames.ts";
 import { newBackupId } from "./id.ts";
+import { type SeekBlock, SeekIndexer } from "./seek-index.ts";
 
 export type BackupRunOptions = {
   posture: Posture;
@@ -96,6 +97,7 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
           fingerprint: recipientFingerprint(r),
         })),
       },
+      ...(stored.seek ? { seek: { blocks: stored.seek } } : {}),
       tables: stored.tables,
       tool: { name: "rampart", version: o.toolVersion },
     } satisfies Manifest);
@@ -118,7 +120,13 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
   }
 }
 
-type Stored = { rawBytes: number; storedBytes: number; sha256: string; tables: Record<string, number> };
+type Stored = {
+  rawBytes: number;
+  storedBytes: number;
+  sha256: string;
+  tables: Record<string, number>;
+  seek: SeekBlock[] | null;
+};
 
 /** The streaming part, with pipefail semantics: any stage failing fails (and cleans up) all. */
 async function streamDump(
@@ -152,6 +160,8 @@ async function streamDump(
   o.signal?.addEventListener("abort", onOuterAbort, { once: true });
   if (o.signal?.aborted) onOuterAbort();
   const tap = new HashTap();
+  // Only zstd output is in frames a restore can start decoding at.
+  const index = compression.algorithm === "zstd" ? new SeekIndexer() : null;
   const errors: unknown[] = [];
   const fail = (e: unknown) => {
     errors.push(e);
@@ -172,9 +182,14 @@ async function streamDump(
   let putDone = false;
   let tables: Record<string, number> = {};
   try {
-    const piped = pipeline(dump.stdout, compressStream(compression, pool), encrypt, tap, {
-      signal: abort.signal,
-    }).catch(fail);
+    const compress = compressStream(compression, {
+      pool,
+      ...(index && {
+        onInput: (c: Buffer) => index.input(c),
+        onFrame: (n: number, z: number) => index.frame(n, z),
+      }),
+    });
+    const piped = pipeline(dump.stdout, compress, encrypt, tap, { signal: abort.signal }).catch(fail);
     const put = o.store
       .put(key, tap, {
         expectedSize,
@@ -212,7 +227,8 @@ async function streamDump(
     throw failure(errors);
   }
   log.info("stored", { stage: "store", key, rawBytes: dump.stdout.bytes, storedBytes: tap.bytes });
-  return { rawBytes: dump.stdout.bytes, storedBytes: tap.bytes, sha256: tap.sha256(), tables };
+  const seek = index?.result() ?? null;
+  return { rawBytes: dump.stdout.bytes, storedBytes: tap.bytes, sha256: tap.sha256(), tables, seek };
 }
 
 /** The root cause among the errors the stages reported (the others are consequences: premature close). */

@@ -38,6 +38,8 @@ export class ArchiveFile extends EventEmitter {
   private appending = false;
   private readonly scanner: ArchiveScanner;
   private pendingBlocks: BlockInfo[] = [];
+  /** Blocks decoded elsewhere (skip): the file has a hole there, so the TOC must not point at it. */
+  private readonly elsewhere = new Set<number>();
   private tocAnnounced = false;
   private entries = new Map<number, TocEntry>();
   /** The block being decoded, when its bytes go to its feed rather than to disk (direct-block.ts). */
@@ -120,6 +122,20 @@ export class ArchiveFile extends EventEmitter {
   }
 
   /**
+   * The block [at, end) of `dumpId` is decoded by its own lane (the backup's seek index) and never written
+   * here: leave a hole and follow the archive on at `end`. Call between writes, when `at` is reached.
+   */
+  async skip(dumpId: number, at: number, end: number): Promise<void> {
+    if (this.written !== at || this.appending || this.direct)
+      throw new Error(`ArchiveFile.skip(${dumpId}) at ${at}, but ${this.written} bytes are written`);
+    this.elsewhere.add(dumpId);
+    this.scan(() => this.scanner.jump(dumpId, at, end));
+    this.written = end;
+    await this.writeNewOffsets();
+    this.announce();
+  }
+
+  /**
    * Send the rest of block `b`, which is being decoded now, straight to the feed that restores it, not to
    * disk: the decoder then goes at that pg_restore's pace. Null if it is not being decoded (any more).
    */
@@ -156,7 +172,8 @@ export class ArchiveFile extends EventEmitter {
    */
   private async writeNewOffsets(): Promise<void> {
     if (!this.toc || this.scanError || !this.fh) return;
-    await writeOffsets(this.fh, this.toc, this.pendingBlocks, this.entries);
+    const here = this.pendingBlocks.filter((b) => !this.elsewhere.has(b.dumpId));
+    await writeOffsets(this.fh, this.toc, here, this.entries);
   }
 
   private async complete(): Promise<void> {
@@ -251,7 +268,7 @@ export class ArchiveFile extends EventEmitter {
 }
 
 /** Write and wait until the stream has handed `buf` on (so it may be reused). */
-function writeAll(stream: Writable, buf: Buffer): Promise<void> {
+export function writeAll(stream: Writable, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (stream.destroyed) return reject(new Error("pg_restore's stdin closed"));
     stream.write(buf, (err) => (err ? reject(err) : resolve()));

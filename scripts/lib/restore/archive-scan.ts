@@ -197,6 +197,31 @@ export class ArchiveScanner {
       throw new Unsupported("archive ends inside a data block");
   }
 
+  /**
+   * Bytes [at, end) are one whole data block of `dumpId` that is not pushed (decoded elsewhere, from the
+   * backup's seek index): report it, and go on at `end`. Only between blocks, at the position reached.
+   */
+  jump(dumpId: number, at: number, end: number): void {
+    if (!this.toc || this.state !== S_BLOCK || this.hdrLen !== 0 || this.skip !== 0 || this.inBlock)
+      throw new Unsupported(
+        `the seek index's block of TOC entry ${dumpId} at ${at} does not start between two blocks`,
+      );
+    if (this.pos !== at || end <= at)
+      throw new Unsupported(
+        `the seek index's block of TOC entry ${dumpId} is not at ${at} (the archive is at ${this.pos})`,
+      );
+    this.on.blockStart(dumpId, at);
+    this.on.blockEnd(dumpId, end);
+    this.pos = end;
+  }
+
+  /** Follow an archive from `pos` (a block boundary) on, its TOC already known: checks blocks read elsewhere. */
+  resume(toc: Toc, pos: number): void {
+    this.toc = toc;
+    this.head = [];
+    this.pos = pos;
+  }
+
   /** The TOC was found in `all` (everything pushed so far): report it, then follow the data after it. */
   private begin(toc: Toc, all: Buffer): void {
     this.toc = toc;

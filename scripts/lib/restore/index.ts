@@ -2,6 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../../posture/errors.ts";
+import { SeekableAgeFile } from "../age/seekable.ts";
+import { type SeekBlock, seekBlockProblem } from "../backup/seek-index.ts";
 import type { Logger } from "../log.ts";
 import type { Manifest } from "../manifest.ts";
 import { formatBytes } from "../output.ts";
@@ -9,7 +11,7 @@ import { type ConnInfo, describeConn } from "../pg/conninfo.ts";
 import { redactedMessage } from "../redact.ts";
 import type { Store } from "../store/index.ts";
 import { ArchiveFile } from "./archive-file.ts";
-import { decodeInto } from "./decode.ts";
+import { decodeAround, decodeBlock, decodeInto } from "./decode.ts";
 import { fetchVerified, readManifest, resolveBackupId } from "./fetch.ts";
 import { type PgRestoreOptions, runPgRestore } from "./pg-restore.ts";
 import { SectionedRestore } from "./sectioned.ts";
@@ -61,6 +63,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
 
   const work = await mkdtemp(join(tmpdir(), "rampart-restore-"));
   let sectioned: SectionedRestore | null = null;
+  let age: SeekableAgeFile | null = null;
   try {
     log.info(`fetching ${formatBytes(manifest.storedBytes)} from ${req.store.url}`);
     const encrypted = await fetchVerified(req.store, manifest, work, {
@@ -74,15 +77,36 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     log.info("sha256 verified; decrypting");
     const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));
     // Restore while decoding (sectioned.ts); --clean needs the whole archive's drop order: decode first.
-    if (req.target && !req.clean) {
+    const sectionedRestore = req.target && !req.clean;
+    // The largest table decoded by its own lane from the start, when the backup says where it lies.
+    const ahead = sectionedRestore ? aheadBlock(manifest, log) : undefined;
+    if (ahead) {
+      age = await SeekableAgeFile.open(encrypted, req.identities, {
+        expectedRecipients: recipients(manifest),
+      });
+      log.info(
+        `decoding the largest table's ${formatBytes(ahead.end - ahead.at)} ahead of the rest (seek index)`,
+      );
+    }
+    if (req.target && sectionedRestore) {
       const where = describeConn(req.target);
-      sectioned = new SectionedRestore(file, work, req.target, { ...req, tables: manifest.tables }, log);
+      const seeking = age;
+      const aheadLane =
+        ahead && seeking ? { block: ahead, bytes: () => decodeBlock(seeking, manifest, ahead) } : undefined;
+      sectioned = new SectionedRestore(
+        file,
+        work,
+        req.target,
+        { ...req, tables: manifest.tables, ahead: aheadLane },
+        log,
+      );
       file.once("toc", () => log.info(`pg_restore into ${where} (started while decoding)`));
     }
     const sink = file.writable();
     sectioned?.done.catch((e) => sink.destroy(e)); // a failed pg_restore stops decoding too
     try {
-      await decodeInto(encrypted, manifest, req.identities, sink);
+      if (age && ahead) await decodeAround(age, manifest, file, sink, ahead);
+      else await decodeInto(encrypted, manifest, req.identities, sink);
     } catch (e) {
       sectioned?.fail(e);
       throw e;
@@ -96,6 +120,15 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     );
     let restoreStart = t2;
     if (req.target) {
+      if (ahead && !sectioned?.started)
+        throw new UserError(
+          "the decoded archive could not be followed, and its largest table was decoded apart",
+          {
+            hint:
+              file.scanError?.message ??
+              "restore with `rampart restore --to-file` and pg_restore, or with stock tools (BACKUP.md)",
+          },
+        );
       if (sectioned?.started) {
         await sectioned.done;
         restoreStart = sectioned.startedAt;
@@ -115,6 +148,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     };
   } finally {
     await sectioned?.close();
+    await age?.close();
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -148,6 +182,20 @@ async function checkTarget(
     });
   return identity;
 }
+
+/**
+ * The backup's largest data block, when its seek index says where it lies (zstd backups only). An entry
+ * that cannot be right is passed over with a warning: the restore then decodes in archive order, as for
+ * backups made before the index existed.
+ */
+function aheadBlock(manifest: Manifest, log: Logger): SeekBlock | undefined {
+  const b = manifest.compression.algorithm === "zstd" ? manifest.seek?.blocks[0] : undefined;
+  const problem = b && seekBlockProblem(b, manifest.rawBytes);
+  if (problem) log.warn(`not using the backup's seek index (${problem}): decoding in archive order`);
+  return problem ? undefined : b;
+}
+
+const recipients = (manifest: Manifest) => manifest.encryption.recipients.map((r) => r.recipient);
 
 /** The manifest's `source` block, if the backup wrote one (older backups do not). */
 function manifestSource(manifest: Manifest): SourceHint | null {

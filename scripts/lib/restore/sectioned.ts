@@ -5,7 +5,8 @@ import { UserError } from "../../../posture/errors.ts";
 import type { Logger } from "../log.ts";
 import { formatBytes } from "../output.ts";
 import type { ConnInfo } from "../pg/conninfo.ts";
-import type { ArchiveFile, BlockInfo } from "./archive-file.ts";
+import { type AheadBlock, checkedBlock } from "./ahead-block.ts";
+import { type ArchiveFile, type BlockInfo, writeAll } from "./archive-file.ts";
 import { SECTION, type Toc, type TocEntry } from "./archive-scan.ts";
 import { EarlyPostData, earlyPostData } from "./early-post-data.ts";
 import {
@@ -69,6 +70,9 @@ export class SectionedRestore {
   private readonly target: ConnInfo;
   private readonly opts: PgRestoreOptions;
   private readonly log: Logger;
+  /** The largest table, decoded by its own lane ahead of the archive (ahead-block.ts); null once it runs. */
+  private ahead: AheadBlock | null;
+  private aheadRunning = false;
 
   /**
    * `tables`: the backup's row count per table (manifest.tables, keys `quote_ident(schema).quote_ident(name)`)
@@ -78,7 +82,7 @@ export class SectionedRestore {
     file: ArchiveFile,
     dir: string,
     target: ConnInfo,
-    opts: PgRestoreOptions & { tables?: Record<string, number> },
+    opts: PgRestoreOptions & { tables?: Record<string, number>; ahead?: AheadBlock },
     log: Logger,
   ) {
     this.file = file;
@@ -91,6 +95,7 @@ export class SectionedRestore {
     this.target = target;
     this.opts = opts;
     this.jobs = opts.jobs ?? defaultJobs();
+    this.ahead = opts.ahead ?? null;
     this.done = new Promise<void>((res, rej) => {
       this.resolve = res;
       this.reject = rej;
@@ -109,11 +114,19 @@ export class SectionedRestore {
       this.schedule();
     });
     file.on("progress", () => this.schedule());
+    const seeking = !!opts.ahead;
     file.once("scan-error", (e: Error) => {
       if (this.started)
         this.fail(
           new UserError(`the decoded archive is malformed: ${e.message}`, {
-            hint: "restore it with stock tools to see pg_restore's own error (BACKUP.md)",
+            hint: [
+              ...(seeking
+                ? [
+                    "the backup's seek index may not match its archive: `rampart restore --to-file` does not use it",
+                  ]
+                : []),
+              "restore it with stock tools to see pg_restore's own error (BACKUP.md)",
+            ],
           }),
         );
     });
@@ -149,12 +162,26 @@ export class SectionedRestore {
     this.early = new EarlyPostData(earlyPostData(toc.entries, this.dataEntries));
     const rows = (e: TocEntry) => this.tableRows.get(`${e.namespace}\u0000${e.tag}`) ?? 0;
     this.pending = withData.sort((a, b) => rows(b) - rows(a)).map((e) => e.dumpId); // stable: else archive order
+    const ahead = this.ahead;
+    if (ahead && !this.dataEntries.has(ahead.block.dumpId)) {
+      this.fail(
+        new UserError(
+          `the backup's seek index names TOC entry ${ahead.block.dumpId}, which has no table data`,
+          {
+            hint: "restore with `rampart restore --to-file` and pg_restore (no index used), or with stock tools (BACKUP.md)",
+          },
+        ),
+      );
+      return;
+    }
+    this.pending = this.pending.filter((id) => id !== ahead?.block.dumpId);
     const other = data.filter((e) => !e.hadDumper).map((e) => e.dumpId); // sequence values and the like
     this.track(
       writeFile(this.tocPath, prefix, { mode: 0o600 }).then(async () => {
         const preList = await this.list(pre);
         await this.run("pre-data", ["-L", preList, this.tocPath]);
         this.preDataDone = true;
+        this.startAhead(toc, prefix);
         if (other.length) {
           // Statements only (setval and the like): quick, so beside the lanes rather than in one.
           this.side++;
@@ -224,9 +251,48 @@ export class SectionedRestore {
     this.schedule();
   }
 
-  /** Lanes now: while decoding at full speed, one core stays with the decoder that feeds the lanes. */
+  /**
+   * Lanes now: while decoding at full speed, one core stays with the decoder that feeds the lanes. A
+   * decoder held to a COPY's pace (a direct or side block) leaves it free.
+   */
   private laneLimit(): number {
-    return this.file.finished || this.file.streamingDirect ? this.jobs : Math.max(1, this.jobs - 1);
+    const paced = this.file.finished || this.file.streamingDirect || this.aheadRunning;
+    return paced ? this.jobs : Math.max(1, this.jobs - 1);
+  }
+
+  /** The ahead block's lane: its pg_restore reads the TOC, then the block straight from its own decoder. */
+  private startAhead(toc: Toc, prefix: Buffer): void {
+    const ahead = this.ahead;
+    if (!ahead) return;
+    this.ahead = null;
+    this.aheadRunning = true;
+    this.lanes++;
+    const { dumpId } = ahead.block;
+    let sent = 0;
+    const feed = async (stdin: Writable) => {
+      try {
+        await writeAll(stdin, prefix);
+        for await (const chunk of checkedBlock(toc, ahead.block, ahead.bytes())) {
+          if (this.failed) return;
+          await writeAll(stdin, chunk);
+          sent += chunk.length;
+        }
+      } catch (e) {
+        this.fail(e); // the cause, rather than pg_restore's complaint about its cut input
+        throw e;
+      }
+    };
+    this.track(
+      this.list([dumpId])
+        .then((l) =>
+          this.run(() => `data of the largest table, decoded ahead (${formatBytes(sent)})`, ["-L", l], feed),
+        )
+        .then(() => this.early?.loaded(dumpId))
+        .finally(() => {
+          this.aheadRunning = false;
+          this.laneDone();
+        }),
+    );
   }
 
   /** The next data to load: the biggest table, or while the decoder is held back, one already on disk. */

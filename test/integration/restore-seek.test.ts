@@ -1,0 +1,223 @@
+// The backup's seek index (scripts/lib/backup/seek-index.ts) and the restore that uses it to decode the
+// largest table ahead of the rest (ahead-block.ts, seek-decode.ts). pg_dump writes tables in name order,
+// so the largest table here is named to come last. The index must point at the real blocks and frames
+// (checked against the stock `age` and `zstd`), the restore must bring the data back exactly, a backup
+// without an index must restore as before, and an index that does not match its archive must fail clearly.
+import { execFile } from "node:child_process";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../../posture/errors.ts";
+import { readIdentityFile } from "../../scripts/lib/age.ts";
+import { createLogger } from "../../scripts/lib/log.ts";
+import { type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
+import { ArchiveScanner, parseToc } from "../../scripts/lib/restore/archive-scan.ts";
+import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
+import { listBackupIds, readManifest } from "../../scripts/lib/restore/fetch.ts";
+import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
+import { FileStore } from "../../scripts/lib/store/file.ts";
+import { runCli } from "../support/cli.ts";
+import { sql, tableChecksums } from "../support/db.ts";
+import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
+import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
+import { tempDir } from "../support/temp.ts";
+
+const execFileP = promisify(execFile);
+let dir: string;
+let stack: IdentityStack;
+let store: FileStore;
+let source: TempDatabase;
+let manifest: Manifest;
+let identities: string[];
+const temps = tempDatabases("rampart_seek");
+
+function capturedLog() {
+  const lines: string[] = [];
+  const stream = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
+  return { text: () => lines.join(""), log: createLogger({ verbose: true, json: true, stream }) };
+}
+
+const restore = (over: Partial<RestoreRequest>) =>
+  restoreBackup({ store, backup: manifest.id, identities, jobs: 2, log: capturedLog().log, ...over });
+
+/** The stored object through the stock tools: the compressed stream (age -d), and the archive (zstd -d). */
+async function stockDecoded(): Promise<{ compressed: Buffer; archive: Buffer }> {
+  const object = join(store.root, manifest.object);
+  const opts = { encoding: "buffer" as const, maxBuffer: 1 << 30 };
+  const { stdout: compressed } = await execFileP("age", ["-d", "-i", stack.identityFile, object], opts);
+  const { stdout: archive } = await execFileP(
+    "bash",
+    ["-o", "pipefail", "-c", 'age -d -i "$1" "$2" | zstd -d', "-", stack.identityFile, object],
+    opts,
+  );
+  return { compressed, archive };
+}
+
+/** A copy of the store whose manifest `edit` changed (as an older rampart, or a damaged file, wrote it). */
+async function storeWith(name: string, edit: (m: Manifest) => void): Promise<FileStore> {
+  const root = join(dir, name);
+  await cp(store.root, root, { recursive: true });
+  const copy = structuredClone(manifest);
+  edit(copy);
+  await writeFile(join(root, manifestKey(manifest.id)), JSON.stringify(copy));
+  return new FileStore(`file://${root}`);
+}
+
+beforeAll(async () => {
+  dir = await tempDir("rampart-seek-");
+  stack = writeStackWithIdentity(dir);
+  store = new FileStore(stack.storeUrl);
+  source = await createTempDatabase("rampart_seek_src");
+  // ~24 MB in the last table by name (a dozen 2 MiB frames), two small ones before it.
+  await sql(
+    source.url,
+    `create table accounts (id int primary key, name text);
+     insert into accounts select g, 'name ' || g from generate_series(1, 2000) g;
+     create table notes (id int primary key, body text);
+     insert into notes select g, repeat('note ', 50) from generate_series(1, 5000) g;
+     create table zz_events (id bigint primary key, kind text, payload text);
+     insert into zz_events select g, 'kind' || (g % 7), md5(g::text) || repeat(md5((g * 7)::text), 5)
+       from generate_series(1, 120000) g;
+     create index on zz_events (kind);`,
+  );
+  const backup = await runCli(["backup", "--stack", stack.file, "--json"], { DATABASE_URL: source.url });
+  expect(backup.code, backup.stderr).toBe(0);
+  manifest = await readManifest(store, (await listBackupIds(store)).at(-1) as string);
+  identities = await readIdentityFile(stack.identityFile);
+});
+
+afterAll(async () => {
+  await source?.drop();
+  await temps.dropAll();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("seek index", () => {
+  it("records where the largest tables' data blocks lie, and frames that decode from there", async () => {
+    const { compressed, archive } = await stockDecoded();
+    const toc = parseToc(archive);
+    const blocks = new Map<number, { at: number; end: number }>();
+    const scanner = new ArchiveScanner({
+      toc() {},
+      blockStart: (id, at) => blocks.set(id, { at, end: -1 }),
+      blockEnd: (id, end) => {
+        (blocks.get(id) as { end: number }).end = end;
+      },
+    });
+    scanner.push(archive);
+    scanner.end();
+    const index = manifest.seek?.blocks ?? [];
+    expect(index.length).toBe(blocks.size);
+    const sizes = index.map((b) => b.end - b.at);
+    expect(sizes).toEqual([...sizes].sort((x, y) => y - x));
+    const largest = index[0] as NonNullable<typeof index>[number];
+    expect(toc?.entries.find((e) => e.dumpId === largest.dumpId)?.tag).toBe("zz_events");
+    for (const b of index) {
+      expect(blocks.get(b.dumpId)).toEqual({ at: b.at, end: b.end });
+      expect(b.from.raw).toBeLessThanOrEqual(b.at);
+      expect(b.at - b.from.raw).toBeLessThan(2 << 20);
+      expect(b.resume.raw).toBeLessThanOrEqual(b.end);
+      expect(b.end - b.resume.raw).toBeLessThan(2 << 20);
+    }
+    // Each recorded frame starts where it says: the stock zstd, from there on, gives the archive from there on.
+    for (const f of [largest.from, largest.resume]) {
+      if (f.compressed === compressed.length) {
+        expect(f.raw).toBe(archive.length); // the block ends the archive: resume at its end
+        continue;
+      }
+      const rest = compressed.subarray(f.compressed);
+      expect(rest.readUInt32LE(0)).toBe(0xfd2fb528);
+      const decoded = await zstdOf(rest);
+      expect(decoded.equals(archive.subarray(f.raw))).toBe(true);
+    }
+  });
+
+  it("lets the restore decode the largest table ahead of the rest, with the data exactly the source's", async () => {
+    const db = await temps.create();
+    const { text, log } = capturedLog();
+    await restore({ target: resolveTarget(db.url), log });
+    expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
+    const INDEXES = "select indexdef from pg_indexes where schemaname = 'public' order by 1";
+    expect((await sql(db.url, INDEXES)).rows).toEqual((await sql(source.url, INDEXES)).rows);
+    const largest = manifest.seek?.blocks[0] as { at: number; end: number };
+    expect(text()).toContain("ahead of the rest (seek index)");
+    expect(text()).toMatch(/pg_restore data of the largest table, decoded ahead \([\d.]+ MiB\): \d+ ms/);
+    expect(largest.end - largest.at).toBeGreaterThan(20 << 20);
+  });
+
+  it("restores a backup without an index (older rampart) in archive order, as before", async () => {
+    const older = await storeWith("older", (m) => {
+      delete m.seek;
+    });
+    const db = await temps.create();
+    const { text, log } = capturedLog();
+    await restore({ store: older, target: resolveTarget(db.url), log });
+    expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
+    expect(text()).not.toContain("ahead");
+  });
+
+  type Entry = NonNullable<Manifest["seek"]>["blocks"][number];
+  const damaged: [string, (b: Entry) => void][] = [
+    [
+      "names an entry without data",
+      (b) => {
+        b.dumpId = 1;
+      },
+    ],
+    [
+      "starts inside a block",
+      (b) => {
+        b.at += 5;
+      },
+    ],
+    [
+      "ends inside its block",
+      (b) => {
+        b.end -= 1;
+        b.resume = b.from; // consistent on its face: only the archive shows it wrong
+      },
+    ],
+  ];
+  it.each(damaged)("fails clearly on an index that %s, and --to-file still works", async (name, edit) => {
+    const broken = await storeWith(`broken-${name.replace(/\W+/g, "-")}`, (m) =>
+      edit(m.seek?.blocks[0] as never),
+    );
+    const db = await temps.create();
+    const err = await restore({ store: broken, target: resolveTarget(db.url) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    const shown = `${(err as UserError).message}\n${(err as UserError).hints.join("\n")}`;
+    expect(shown).toMatch(/seek index/);
+    expect(shown).toContain("--to-file");
+    const file = join(dir, `${name}.pgc`);
+    await restore({ store: broken, toFile: file });
+    const { stdout } = await execFileP("pg_restore", ["-l", file]);
+    expect(stdout).toContain("TABLE DATA public zz_events");
+    expect((await readFile(file)).length).toBe(manifest.rawBytes);
+  });
+
+  it("passes over an index entry that cannot be right, with a warning, and restores in archive order", async () => {
+    const impossible = await storeWith("impossible", (m) => {
+      const b = m.seek?.blocks[0] as Entry;
+      b.end = m.rawBytes + 1;
+    });
+    const db = await temps.create();
+    const { text, log } = capturedLog();
+    await restore({ store: impossible, target: resolveTarget(db.url), log });
+    expect(await tableChecksums(db.url)).toEqual(await tableChecksums(source.url));
+    expect(text()).toMatch(
+      /not using the backup's seek index \(block \d+\.\.\d+ is not within the \d+-byte archive\)/,
+    );
+    expect(text()).not.toContain("decoded ahead");
+  });
+});
+
+/** `buf` through the stock zstd. */
+async function zstdOf(buf: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile("zstd", ["-d", "-c"], { encoding: "buffer", maxBuffer: 1 << 30 }, (e, out) =>
+      e ? reject(e) : resolve(out),
+    );
+    child.stdin?.end(buf);
+  });
+}
