@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../posture/errors.ts";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
+import { SeekIndexer } from "../../scripts/lib/backup/seek-index.ts";
 import { createLogger } from "../../scripts/lib/log.ts";
 import { type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
 import { ArchiveScanner, parseToc } from "../../scripts/lib/restore/archive-scan.ts";
@@ -172,6 +173,12 @@ describe("seek index", () => {
       },
     ],
     [
+      "resumes inside a frame",
+      (b) => {
+        b.resume = { raw: b.resume.raw, compressed: b.resume.compressed + 1 };
+      },
+    ],
+    [
       "ends inside its block",
       (b) => {
         b.end -= 1;
@@ -209,6 +216,64 @@ describe("seek index", () => {
       /not using the backup's seek index \(block \d+\.\.\d+ is not within the \d+-byte archive\)/,
     );
     expect(text()).not.toContain("decoded ahead");
+  });
+
+  it("indexes the same blocks when the dump's buffers are reused as soon as they are handed on", async () => {
+    const { archive } = await stockDecoded();
+    const indexer = new SeekIndexer();
+    const reused = Buffer.alloc(1000); // small: the TOC takes several pieces, which the scanner must keep
+    for (let at = 0; at < archive.length; at += reused.length) {
+      const n = archive.copy(reused, 0, at, at + reused.length);
+      indexer.input(reused.subarray(0, n));
+      indexer.frame(n, n); // one "frame" per piece
+      reused.fill(0xaa); // the pool hands the block out again
+    }
+    const blocks = indexer.result() ?? [];
+    expect(blocks.map(({ dumpId, at, end }) => ({ dumpId, at, end }))).toEqual(
+      manifest.seek?.blocks.map(({ dumpId, at, end }) => ({ dumpId, at, end })),
+    );
+    for (const b of blocks) {
+      expect(b.from).toEqual({ raw: b.at - (b.at % 1000), compressed: b.at - (b.at % 1000) });
+      // The frame holding `end`; a block that ends the archive resumes at its end.
+      expect(b.resume.raw).toBe(b.end === archive.length ? b.end : b.end - (b.end % 1000));
+    }
+  });
+});
+
+describe("seek index, largest table first in the archive", () => {
+  it("restores a database whose largest table's data comes right after a small TOC", async () => {
+    const first = await createTempDatabase("rampart_seek_first");
+    try {
+      await sql(
+        first.url,
+        `create table a_big (id int primary key, body text);
+         insert into a_big select g, repeat(md5(g::text), 4) from generate_series(1, 30000) g;
+         create table b_small (id int);
+         insert into b_small values (1), (2);`,
+      );
+      const ownDir = await tempDir("rampart-seek-first-");
+      const own = writeStackWithIdentity(ownDir);
+      const backup = await runCli(["backup", "--stack", own.file, "--json"], { DATABASE_URL: first.url });
+      expect(backup.code, backup.stderr).toBe(0);
+      const ownStore = new FileStore(own.storeUrl);
+      const m = await readManifest(ownStore, (await listBackupIds(ownStore)).at(-1) as string);
+      expect(m.seek?.blocks[0]?.at).toBeLessThan(4096); // before the scanner's first look for the TOC
+      const db = await temps.create();
+      const { text, log } = capturedLog();
+      await restoreBackup({
+        store: ownStore,
+        backup: m.id,
+        identities,
+        jobs: 2,
+        log,
+        target: resolveTarget(db.url),
+      });
+      expect(await tableChecksums(db.url)).toEqual(await tableChecksums(first.url));
+      expect(text()).toContain("decoded ahead");
+      await rm(ownDir, { recursive: true, force: true });
+    } finally {
+      await first.drop();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ArchiveScanner, Unsupported } from "../restore/archive-scan.ts";
+import { ArchiveScanner } from "../restore/archive-scan.ts";
 
 /** Largest data blocks recorded: a restore decodes at most one per parallel lane ahead of the rest. */
 export const SEEK_BLOCKS = 8;
@@ -12,47 +12,42 @@ export type FrameRef = { raw: number; compressed: number };
  */
 export type SeekBlock = { dumpId: number; at: number; end: number; from: FrameRef; resume: FrameRef };
 
-type Pending = { pos: number; set: (ref: FrameRef) => void };
-type Entry = { dumpId: number; at: number; end: number; from: FrameRef | null; resume: FrameRef | null };
+type Block = { dumpId: number; at: number; end: number };
 
 /**
  * Builds the manifest's seek index while the backup streams: follows pg_dump's archive (the restore's own
  * scanner) for where each table's data block starts and ends, and the compressor's frames for where each
  * archive offset can be decoded from. Why: pg_dump writes tables in name order, so a restore decoding from
  * the start reaches the largest table only after all before it; with the index it starts that one first.
- * Never fails the backup: an archive it cannot follow just gets no index (restores then decode in order).
+ * Never fails the backup: an archive it cannot follow (or any error of its own) just gives no index, and
+ * restores then decode in order.
  */
 export class SeekIndexer {
   private readonly scanner: ArchiveScanner;
   private failed = false;
-  /** Archive offsets waiting for the frame that holds them to be emitted, in order. */
-  private waiting: Pending[] = [];
-  private frameRaw = 0;
-  private frameCompressed = 0;
-  /** Blocks started and not yet ended (one at a time in practice), by dumpId. */
-  private readonly open = new Map<number, Entry>();
+  private hasToc = false;
+  /** Frame starts, one per frame (16 bytes per 2 MiB of archive): raw offsets, then compressed offsets. */
+  private frameRaw = new Float64Array(1024);
+  private frameCompressed = new Float64Array(1024);
+  private frames = 0;
+  private rawBytes = 0;
+  private compressedBytes = 0;
+  private readonly open = new Map<number, number>();
   /** The largest finished blocks, largest first, at most SEEK_BLOCKS. */
-  private top: Entry[] = [];
+  private top: Block[] = [];
 
   constructor() {
     this.scanner = new ArchiveScanner({
-      toc: () => {},
+      toc: () => {
+        this.hasToc = true;
+      },
       blockStart: (dumpId, at) => {
-        const entry: Entry = { dumpId, at, end: at, from: null, resume: null };
-        this.open.set(dumpId, entry);
-        this.wait(at, (ref) => {
-          entry.from = ref;
-        });
+        this.open.set(dumpId, at);
       },
       blockEnd: (dumpId, end) => {
-        const entry = this.open.get(dumpId);
+        const at = this.open.get(dumpId);
         this.open.delete(dumpId);
-        if (!entry) return;
-        entry.end = end;
-        this.wait(end, (ref) => {
-          entry.resume = ref;
-        });
-        this.keep(entry);
+        if (at !== undefined) this.keep({ dumpId, at, end });
       },
     });
   }
@@ -60,52 +55,54 @@ export class SeekIndexer {
   /** The next raw archive bytes, in order, before they are compressed. */
   input(chunk: Buffer): void {
     if (this.failed) return;
-    try {
-      this.scanner.push(chunk);
-    } catch (e) {
-      if (!(e instanceof Unsupported)) throw e;
-      this.failed = true;
-    }
+    // Until the TOC is parsed the scanner keeps what it is given, and the dump's blocks are reused once
+    // compressed: it gets copies until then (the TOC is small; the data is only walked, never kept).
+    this.guard(() => this.scanner.push(this.hasToc ? chunk : Buffer.from(chunk)));
   }
 
   /** The compressor emitted a frame of `contentBytes` archive bytes as `frameBytes` compressed bytes. */
   frame(contentBytes: number, frameBytes: number): void {
-    const ref = { raw: this.frameRaw, compressed: this.frameCompressed };
-    const next = this.frameRaw + contentBytes;
-    let i = 0;
-    // Offsets arrive in archive order, and the scanner sees each before its frame can be complete.
-    for (; i < this.waiting.length && (this.waiting[i] as Pending).pos < next; i++)
-      (this.waiting[i] as Pending).set(ref);
-    if (i) this.waiting = this.waiting.slice(i);
-    this.frameRaw = next;
-    this.frameCompressed += frameBytes;
+    if (this.frames === this.frameRaw.length) {
+      this.frameRaw = grown(this.frameRaw);
+      this.frameCompressed = grown(this.frameCompressed);
+    }
+    this.frameRaw[this.frames] = this.rawBytes;
+    this.frameCompressed[this.frames] = this.compressedBytes;
+    this.frames++;
+    this.rawBytes += contentBytes;
+    this.compressedBytes += frameBytes;
   }
 
   /** After the stream ended: the largest blocks, or null when the archive could not be followed. */
   result(): SeekBlock[] | null {
     if (this.failed) return null;
+    this.guard(() => this.scanner.end());
+    if (this.failed) return null;
+    return this.top.map((b) => ({ ...b, from: this.frameHolding(b.at), resume: this.frameHolding(b.end) }));
+  }
+
+  /** The frame holding archive offset `pos`; the end of the stream for the offset just past the last byte. */
+  private frameHolding(pos: number): FrameRef {
+    if (pos >= this.rawBytes) return { raw: this.rawBytes, compressed: this.compressedBytes };
+    let lo = 0;
+    let hi = this.frames - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.frameRaw[mid] as number) <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return { raw: this.frameRaw[lo] as number, compressed: this.frameCompressed[lo] as number };
+  }
+
+  private guard(step: () => void): void {
     try {
-      this.scanner.end();
-    } catch (e) {
-      if (e instanceof Unsupported) return null;
-      throw e;
+      step();
+    } catch {
+      this.failed = true; // Unsupported archive, or a fault of ours: no index, the backup goes on
     }
-    // Offsets at the very end (a last block ending the archive) resume at the end: nothing left to decode.
-    const end = { raw: this.frameRaw, compressed: this.frameCompressed };
-    for (const w of this.waiting) if (w.pos === end.raw) w.set(end);
-    const out: SeekBlock[] = [];
-    for (const b of this.top) {
-      if (!b.from || !b.resume) return null; // frames and archive disagree: better no index than a wrong one
-      out.push({ dumpId: b.dumpId, at: b.at, end: b.end, from: b.from, resume: b.resume });
-    }
-    return out;
   }
 
-  private wait(pos: number, set: (ref: FrameRef) => void): void {
-    this.waiting.push({ pos, set });
-  }
-
-  private keep(block: Entry): void {
+  private keep(block: Block): void {
     const size = block.end - block.at;
     const i = this.top.findIndex((b) => b.end - b.at < size);
     if (i === -1) {
@@ -115,6 +112,12 @@ export class SeekIndexer {
     this.top.splice(i, 0, block);
     if (this.top.length > SEEK_BLOCKS) this.top.pop();
   }
+}
+
+function grown(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** What makes index entry `b` impossible for an archive of `rawBytes` bytes, or null when it is consistent. */

@@ -202,6 +202,15 @@ export class ArchiveScanner {
    * backup's seek index): report it, and go on at `end`. Only between blocks, at the position reached.
    */
   jump(dumpId: number, at: number, end: number): void {
+    // The TOC is parsed at doubling sizes: everything before the block is here, so it must parse now.
+    if (!this.toc && this.headBytes > 0) {
+      const all = Buffer.concat(this.head, this.headBytes);
+      const toc = parseToc(all);
+      if (toc) {
+        this.nextTry = Number.POSITIVE_INFINITY;
+        this.begin(toc, all);
+      }
+    }
     if (!this.toc || this.state !== S_BLOCK || this.hdrLen !== 0 || this.skip !== 0 || this.inBlock)
       throw new Unsupported(
         `the seek index's block of TOC entry ${dumpId} at ${at} does not start between two blocks`,

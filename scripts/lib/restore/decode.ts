@@ -9,7 +9,7 @@ import { decompressStages } from "../compress.ts";
 import { GarbagePacer } from "../gc-pacer.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ArchiveFile } from "./archive-file.ts";
-import { ARCHIVE_START, decodeRange } from "./seek-decode.ts";
+import { ARCHIVE_START, decodeRange, SeekRangeError } from "./seek-decode.ts";
 
 /**
  * Verified object → plain pg_dump archive: age-decrypt, then decompress, streamed into `sink` (an
@@ -47,17 +47,26 @@ export async function decodeAround(
   sink.on("error", () => {}); // seen through the writes' callbacks and sink.errored
   const write = (chunk: Buffer) =>
     new Promise<void>((resolve, reject) => sink.write(chunk, (e) => (e ? reject(e) : resolve())));
+  let resumed = false;
   try {
     for await (const chunk of decodeRange(age, ARCHIVE_START, 0, skip.at)) await write(chunk);
     await file.skip(skip.dumpId, skip.at, skip.end);
+    if (file.scanError) throw seekMismatch(manifest, file.scanError.message, file.scanError);
+    resumed = true;
     for await (const chunk of decodeRange(age, skip.resume, skip.end, null)) await write(chunk);
     sink.end();
     await finished(sink);
+    if (file.written !== manifest.rawBytes)
+      throw seekMismatch(
+        manifest,
+        `decoding resumed at the wrong frame: ${file.written} archive bytes, not ${manifest.rawBytes}`,
+      );
   } catch (err) {
     // A sink destroyed by a failed restore fails the next write with "destroyed": the restore's error is the one.
     const cause = sink.errored ?? err;
     sink.destroy();
-    throw decompressionFailure(cause, manifest) ?? cause;
+    if (cause instanceof UserError) throw cause;
+    throw (resumed ? seekFailure(cause, manifest) : decompressionFailure(cause, manifest)) ?? cause;
   }
 }
 
@@ -82,8 +91,28 @@ export async function* decodeBlock(
       pacer.add(chunk.length);
     }
   } catch (err) {
-    throw decompressionFailure(err, manifest) ?? err;
+    throw seekFailure(err, manifest) ?? err;
   }
+}
+
+/**
+ * Decoding from a frame the seek index names failed: the index (written by the backup, outside the
+ * encryption) more likely than the archive, whose sha256 and age chunks checked out.
+ */
+function seekFailure(err: unknown, manifest: Manifest): UserError | undefined {
+  if (err instanceof UserError) return err;
+  const fromIndex = err instanceof SeekRangeError || decompressionFailure(err, manifest);
+  return fromIndex ? seekMismatch(manifest, (err as Error).message, err) : undefined;
+}
+
+function seekMismatch(manifest: Manifest, what: string, cause?: unknown): UserError {
+  return new UserError(`backup ${manifest.id}: the seek index does not match its archive (${what})`, {
+    hint: [
+      "`rampart restore --to-file` decodes in archive order without the index; pg_restore the file (BACKUP.md)",
+      "if that fails too, the backup itself is unusable: restore the previous one (`rampart backups list`)",
+    ],
+    cause,
+  });
 }
 
 /**

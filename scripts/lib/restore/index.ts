@@ -148,7 +148,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     };
   } finally {
     await sectioned?.close();
-    await age?.close();
+    await age?.close().catch(() => {}); // never hides the restore's own error
     await rm(work, { recursive: true, force: true });
   }
 }

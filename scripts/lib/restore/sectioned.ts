@@ -211,6 +211,7 @@ export class SectionedRestore {
   ): Promise<void> {
     if (this.failed) return Promise.reject(new Error("restore stopped"));
     const run = startPgRestore([...commonArgs(this.target, this.opts), ...args], this.target, !!feed);
+    this.running.add(run); // fail() stops every one still running
     const t = performance.now();
     run.done.then(
       () =>
@@ -270,16 +271,24 @@ export class SectionedRestore {
     const { dumpId } = ahead.block;
     let sent = 0;
     const feed = async (stdin: Writable) => {
+      await writeAll(stdin, prefix);
+      const bytes = checkedBlock(toc, ahead.block, ahead.bytes())[Symbol.asyncIterator]();
       try {
-        await writeAll(stdin, prefix);
-        for await (const chunk of checkedBlock(toc, ahead.block, ahead.bytes())) {
-          if (this.failed) return;
-          await writeAll(stdin, chunk);
-          sent += chunk.length;
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await bytes.next();
+          } catch (e) {
+            this.fail(e); // decoding or the check failed: that is the cause, not pg_restore's cut input
+            throw e;
+          }
+          if (next.done || this.failed) break;
+          // A failed write means pg_restore exited: its own exit status says why (run()).
+          await writeAll(stdin, next.value);
+          sent += next.value.length;
         }
-      } catch (e) {
-        this.fail(e); // the cause, rather than pg_restore's complaint about its cut input
-        throw e;
+      } finally {
+        await bytes.return?.(undefined); // stops the decoder when pg_restore stopped reading
       }
     };
     this.track(

@@ -4,6 +4,9 @@ import type { SeekableAgeFile } from "../age/seekable.ts";
 import type { FrameRef } from "../backup/seek-index.ts";
 import { decompressStages } from "../compress.ts";
 
+/** The range cannot be decoded from the frame given: the seek index that named them is wrong. */
+export class SeekRangeError extends Error {}
+
 /** The start of the archive: the first frame holds archive offset 0 at compressed offset 0. */
 export const ARCHIVE_START: FrameRef = { raw: 0, compressed: 0 };
 
@@ -21,7 +24,11 @@ export async function* decodeRange(
   outputChunk = 1 << 20,
 ): AsyncGenerator<Buffer> {
   if (from.raw > start || (end !== null && end < start))
-    throw new Error(`decodeRange: frame at ${from.raw} cannot give archive bytes ${start}..${end}`);
+    throw new SeekRangeError(`the frame at ${from.raw} cannot give archive bytes ${start}..${end}`);
+  if (from.compressed > age.size)
+    throw new SeekRangeError(
+      `frame offset ${from.compressed} is past the ${age.size}-byte compressed stream`,
+    );
   if (start === end) return;
   // A block that ends the archive resumes at its end: nothing left (zstd would call no input a cut frame).
   if (from.compressed === age.size && from.raw === start && end === null) return;
@@ -44,6 +51,6 @@ export async function* decodeRange(
   } finally {
     zstd.destroy();
   }
-  if (end !== null) throw new Error(`the archive ends at ${pos}, inside the range ${start}..${end}`);
-  if (pos < start) throw new Error(`the archive ends at ${pos}, before ${start}`);
+  if (end !== null) throw new SeekRangeError(`the archive ends at ${pos}, inside the range ${start}..${end}`);
+  if (pos < start) throw new SeekRangeError(`the archive ends at ${pos}, before ${start}`);
 }
