@@ -11,15 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../posture/errors.ts";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { SeekIndexer } from "../../scripts/lib/backup/seek-index.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import { type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
 import { ArchiveScanner, parseToc } from "../../scripts/lib/restore/archive-scan.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
-import { listBackupIds, readManifest } from "../../scripts/lib/restore/fetch.ts";
 import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
-import { runCli } from "../support/cli.ts";
+import { cliBackup } from "../support/cli-backup.ts";
 import { sql, tableChecksums } from "../support/db.ts";
+import { capturedLog } from "../support/log.ts";
 import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
@@ -32,12 +31,6 @@ let source: TempDatabase;
 let manifest: Manifest;
 let identities: string[];
 const temps = tempDatabases("rampart_seek");
-
-function capturedLog() {
-  const lines: string[] = [];
-  const stream = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
-  return { text: () => lines.join(""), log: createLogger({ verbose: true, json: true, stream }) };
-}
 
 const restore = (over: Partial<RestoreRequest>) =>
   restoreBackup({ store, backup: manifest.id, identities, jobs: 2, log: capturedLog().log, ...over });
@@ -82,9 +75,7 @@ beforeAll(async () => {
        from generate_series(1, 120000) g;
      create index on zz_events (kind);`,
   );
-  const backup = await runCli(["backup", "--stack", stack.file, "--json"], { DATABASE_URL: source.url });
-  expect(backup.code, backup.stderr).toBe(0);
-  manifest = await readManifest(store, (await listBackupIds(store)).at(-1) as string);
+  ({ manifest } = await cliBackup(stack, source.url));
   identities = await readIdentityFile(stack.identityFile);
 });
 
@@ -253,10 +244,7 @@ describe("seek index, largest table first in the archive", () => {
       );
       const ownDir = await tempDir("rampart-seek-first-");
       const own = writeStackWithIdentity(ownDir);
-      const backup = await runCli(["backup", "--stack", own.file, "--json"], { DATABASE_URL: first.url });
-      expect(backup.code, backup.stderr).toBe(0);
-      const ownStore = new FileStore(own.storeUrl);
-      const m = await readManifest(ownStore, (await listBackupIds(ownStore)).at(-1) as string);
+      const { store: ownStore, manifest: m } = await cliBackup(own, first.url);
       expect(m.seek?.blocks[0]?.at).toBeLessThan(4096); // before the scanner's first look for the TOC
       const db = await temps.create();
       const { text, log } = capturedLog();

@@ -9,7 +9,6 @@ import { PassThrough, type Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
-import { createLogger } from "../../scripts/lib/log.ts";
 import type { Manifest } from "../../scripts/lib/manifest.ts";
 import { ArchiveFile, type BlockInfo } from "../../scripts/lib/restore/archive-file.ts";
 import {
@@ -20,14 +19,13 @@ import {
   parseToc,
 } from "../../scripts/lib/restore/archive-scan.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
-import { listBackupIds, readManifest } from "../../scripts/lib/restore/fetch.ts";
 import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { SectionedRestore } from "../../scripts/lib/restore/sectioned.ts";
 import { loadSampleDatabase } from "../../scripts/lib/sample-db/index.ts";
 import { FileStore } from "../../scripts/lib/store/file.ts";
-import { runCli } from "../support/cli.ts";
+import { cliBackup } from "../support/cli-backup.ts";
 import { pgEnv, sql, tableChecksums } from "../support/db.ts";
-import { silentLog } from "../support/log.ts";
+import { capturedLog, silentLog } from "../support/log.ts";
 import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
@@ -74,13 +72,6 @@ async function dumpWithBlocks() {
   return { archive, biggest };
 }
 
-/** A verbose JSON logger whose lines the test reads. */
-function capturedLog() {
-  const lines: string[] = [];
-  const stream = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
-  return { lines, log: createLogger({ verbose: true, json: true, stream }) };
-}
-
 /** Write to `sink` and wait until it took the bytes (the decoder's pace). */
 const writeTo = (sink: Writable) => (b: Buffer) =>
   new Promise<void>((res, rej) => sink.write(b, (e) => (e ? rej(e) : res())));
@@ -98,10 +89,7 @@ beforeAll(async () => {
      grant select on customers to public;
      alter default privileges grant select on tables to public;`,
   );
-  const backup = await runCli(["backup", "--stack", stack.file, "--json"], { DATABASE_URL: source.url });
-  expect(backup.code, backup.stderr).toBe(0);
-  const store = new FileStore(stack.storeUrl);
-  manifest = await readManifest(store, (await listBackupIds(store)).at(-1) as string);
+  ({ manifest } = await cliBackup(stack, source.url));
   identities = await readIdentityFile(stack.identityFile);
 });
 
