@@ -72,7 +72,8 @@ export async function decodeAround(
 
 /**
  * Output chunk for a block decoded ahead: it is read at its COPY's pace, so its buffers are kept short-lived
- * (compress.ts, DecompressBuffers). 1 MiB: 25-49 mark-compacts per restore; 256 KiB: 3 (bench/restore.ts).
+ * (compress.ts, DecompressBuffers). On a 1 GB restore with V8's default young generation: 1 MiB, 25-49
+ * mark-compacts; 256 KiB, 3. Under bin/rampart's 1 MB young generation storms remain (BACKUP.md).
  */
 const AHEAD_CHUNK = 256 * 1024;
 
@@ -82,8 +83,8 @@ export async function* decodeBlock(
   manifest: Manifest,
   b: SeekBlock,
 ): AsyncGenerator<Buffer> {
-  // The decompressor's output is a fresh buffer per MiB: collected as they go, as ArchiveFile does for the
-  // rest of the archive (without it: ~1 CPU-s more, mostly V8 mark-compacts, on a 420 MiB table).
+  // The decompressor's output is a fresh buffer per chunk: collected as they go, as ArchiveFile does for the
+  // rest of the archive (without it, a 1 GB restore ran 13-16 mark-compacts instead of 3).
   const pacer = new GarbagePacer();
   try {
     for await (const chunk of decodeRange(age, b.from, b.at, b.end, AHEAD_CHUNK)) {
