@@ -31,7 +31,8 @@ const ACL_DESCS = new Set(["ACL", "DEFAULT ACL"]);
  *              once, biggest first: from the file when the block is already on disk, else streamed to
  *              it on stdin; the block being decoded goes straight from the decoder (direct-block.ts),
  *              which then runs at that COPY's pace and lets another lane load what is on disk, until a
- *              lane waits for blocks behind it;
+ *              lane waits for blocks behind it; with a seek index, the largest table's lane starts right
+ *              after pre-data and reads its block from a decoder of its own (ahead-block.ts);
  *   post-data  a table's indexes and keys (early-post-data.ts) in a free lane as soon as its data is in,
  *              as pg_restore --jobs does; the rest of the section and all privileges (foreign keys,
  *              triggers, matview refreshes, ACLs) with `pg_restore --jobs -L` once all data is in.
@@ -254,7 +255,7 @@ export class SectionedRestore {
 
   /**
    * Lanes now: while decoding at full speed, one core stays with the decoder that feeds the lanes. A
-   * decoder held to a COPY's pace (a direct or side block) leaves it free.
+   * decoder held to a COPY's pace (a direct or ahead block) leaves it free.
    */
   private laneLimit(): number {
     const paced = this.file.finished || this.file.streamingDirect || this.aheadRunning;
