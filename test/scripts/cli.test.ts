@@ -1,8 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { variant } from "../posture/fixtures.ts";
+import { writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDirSync } from "../support/temp.ts";
 
 const CLI = new URL("../../scripts/cli.ts", import.meta.url).pathname;
@@ -121,6 +123,77 @@ describe("bin/rampart, the installed entry", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(shared)).toEqual([]);
   });
+
+  test("restore and drill run in a child without the 1 MB young generation; its output and status are ours", () => {
+    // Each process (the entry, then the child it starts) reports its pid and Node flags on exit.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      `process.on("exit", () => process.stderr.write("FLAGS " + JSON.stringify([process.pid, process.execArgv]) + "\\n"));`,
+    )}`;
+    const r = bin(["restore", "--bogus"], {}, ["--max-semi-space-size=1", "--import", hook]);
+    expect(r.code).toBe(2);
+    const flags = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("FLAGS "))
+      .map((l) => JSON.parse(l.slice(6)) as [number, string[]]);
+    const [child, entry] = flags; // the child exits first
+    expect(entry?.[1]).toContain("--max-semi-space-size=1");
+    expect(child?.[1]).not.toContain("--max-semi-space-size=1");
+    expect(child?.[0]).not.toBe(entry?.[0]);
+    expect(r.stderr).toContain(run("restore", "--bogus").stderr.trim());
+    // Other commands stay in the entry process, with the flag.
+    const backup = bin(["backup", "--bogus"], {}, ["--max-semi-space-size=1", "--import", hook]);
+    expect(backup.stderr.split("\n").filter((l) => l.startsWith("FLAGS "))).toHaveLength(1);
+  });
+
+  test("a signal to the entry reaches the restore running in its child", async () => {
+    // An S3 endpoint that accepts and never answers: the restore waits on it for the backup listing.
+    const sockets: Socket[] = [];
+    const server = createServer((s) => {
+      s.resume(); // read, so that the peer going away ends it
+      sockets.push(s);
+    });
+    await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
+    const { port } = server.address() as AddressInfo;
+    mkdirSync(join(dir, "signal"));
+    const stack = writeStackWithIdentity(join(dir, "signal"), { "backups.store": "s3://bucket/pg" });
+    const { NODE_COMPILE_CACHE: _, ...inherited } = process.env;
+    const entry = spawn(
+      process.execPath,
+      [
+        "--max-semi-space-size=1",
+        BIN,
+        "restore",
+        "--stack",
+        stack.file,
+        "--target",
+        "postgres://u@127.0.0.1:1/db",
+      ],
+      {
+        env: {
+          ...inherited,
+          RAMPART_STACK: "",
+          RAMPART_AGE_IDENTITY_FILE: stack.identityFile,
+          AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+          AWS_ACCESS_KEY_ID: "x",
+          AWS_SECRET_ACCESS_KEY: "x",
+          AWS_REGION: "us-east-1",
+        },
+        stdio: "ignore",
+      },
+    );
+    try {
+      await vi.waitFor(() => expect(sockets.length).toBeGreaterThan(0), { timeout: 20_000, interval: 50 });
+      const closed = new Promise((res) => sockets[0]?.once("close", res));
+      const exited = new Promise<NodeJS.Signals | null>((res) => entry.once("exit", (_c, sig) => res(sig)));
+      entry.kill("SIGTERM");
+      expect(await exited).toBe("SIGTERM");
+      await closed; // the child that held the connection is gone too
+    } finally {
+      entry.kill("SIGKILL");
+      server.close();
+      for (const s of sockets) s.destroy();
+    }
+  }, 30_000);
 
   test("registering the commands loads no command implementation or heavy dependency", () => {
     // Record every module the loader loads, through Node's in-thread module hooks.
