@@ -7,7 +7,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 
 const VERSION_LINE = "age-encryption.org/v1";
 /** Headers are small (a post-quantum stanza is ~1.6 KB); a bound keeps garbage input from being buffered. */
-const MAX_HEADER = 1024 * 1024;
+export const MAX_HEADER = 1024 * 1024;
 
 export type Stanza = { args: string[]; body: Buffer };
 

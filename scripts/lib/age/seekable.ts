@@ -1,13 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { type DecryptOptions, keyring, NONCE } from "./decrypt.ts";
-import { HeaderError, parseHeader, verifyHeaderMac } from "./header.ts";
+import { HeaderError, MAX_HEADER, parseHeader, verifyHeaderMac } from "./header.ts";
 import { CHUNK, Counter, openChunk, PayloadError, payloadKey, TAG } from "./payload.ts";
 
 const SEALED = CHUNK + TAG;
 /** Sealed chunks read from the file at once (~1 MiB). */
 const READ_CHUNKS = 16;
-const MAX_HEADER = 1024 * 1024;
 
 /**
  * An age file on disk, decryptable from any offset of its plaintext: the payload is a STREAM of 64 KiB

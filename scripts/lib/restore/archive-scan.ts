@@ -186,13 +186,7 @@ export class ArchiveScanner {
   }
 
   end(): void {
-    if (!this.toc) {
-      const all = Buffer.concat(this.head, this.headBytes);
-      const toc = parseToc(all);
-      if (!toc) throw new Unsupported("truncated archive header");
-      this.nextTry = Number.POSITIVE_INFINITY;
-      this.begin(toc, all);
-    }
+    if (!this.toc && !this.tocFromHead()) throw new Unsupported("truncated archive header");
     if (this.state !== S_BLOCK || this.hdrLen !== 0 || this.skip !== 0 || this.inBlock)
       throw new Unsupported("archive ends inside a data block");
   }
@@ -203,14 +197,7 @@ export class ArchiveScanner {
    */
   jump(dumpId: number, at: number, end: number): void {
     // The TOC is parsed at doubling sizes: everything before the block is here, so it must parse now.
-    if (!this.toc && this.headBytes > 0) {
-      const all = Buffer.concat(this.head, this.headBytes);
-      const toc = parseToc(all);
-      if (toc) {
-        this.nextTry = Number.POSITIVE_INFINITY;
-        this.begin(toc, all);
-      }
-    }
+    if (!this.toc) this.tocFromHead();
     if (!this.toc || this.state !== S_BLOCK || this.hdrLen !== 0 || this.skip !== 0 || this.inBlock)
       throw new Unsupported(
         `the seek index's block of TOC entry ${dumpId} at ${at} does not start between two blocks`,
@@ -229,6 +216,16 @@ export class ArchiveScanner {
     this.toc = toc;
     this.head = [];
     this.pos = pos;
+  }
+
+  /** No more bytes come before the TOC is needed: parse it from what is held. False if it is not all here. */
+  private tocFromHead(): boolean {
+    const all = Buffer.concat(this.head, this.headBytes);
+    const toc = parseToc(all);
+    if (!toc) return false;
+    this.nextTry = Number.POSITIVE_INFINITY;
+    this.begin(toc, all);
+    return true;
   }
 
   /** The TOC was found in `all` (everything pushed so far): report it, then follow the data after it. */

@@ -10,6 +10,7 @@ import { formatBytes } from "../output.ts";
 import { type ConnInfo, describeConn } from "../pg/conninfo.ts";
 import { redactedMessage } from "../redact.ts";
 import type { Store } from "../store/index.ts";
+import type { AheadBlock } from "./ahead-block.ts";
 import { ArchiveFile } from "./archive-file.ts";
 import { decodeAround, decodeBlock, decodeInto } from "./decode.ts";
 import { fetchVerified, readManifest, resolveBackupId } from "./fetch.ts";
@@ -77,29 +78,24 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     log.info("sha256 verified; decrypting");
     const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));
     // Restore while decoding (sectioned.ts); --clean needs the whole archive's drop order: decode first.
-    const sectionedRestore = req.target && !req.clean;
+    const into = req.clean ? undefined : req.target;
     // The largest table decoded by its own lane from the start, when the backup says where it lies.
-    const ahead = sectionedRestore ? aheadBlock(manifest, log) : undefined;
+    const ahead = into ? aheadBlock(manifest, log) : undefined;
+    let aheadLane: AheadBlock | undefined;
     if (ahead) {
-      age = await SeekableAgeFile.open(encrypted, req.identities, {
+      const opened = await SeekableAgeFile.open(encrypted, req.identities, {
         expectedRecipients: recipients(manifest),
       });
+      age = opened;
+      aheadLane = { block: ahead, bytes: () => decodeBlock(opened, manifest, ahead) };
       log.info(
         `decoding the largest table's ${formatBytes(ahead.end - ahead.at)} ahead of the rest (seek index)`,
       );
     }
-    if (req.target && sectionedRestore) {
-      const where = describeConn(req.target);
-      const seeking = age;
-      const aheadLane =
-        ahead && seeking ? { block: ahead, bytes: () => decodeBlock(seeking, manifest, ahead) } : undefined;
-      sectioned = new SectionedRestore(
-        file,
-        work,
-        req.target,
-        { ...req, tables: manifest.tables, ahead: aheadLane },
-        log,
-      );
+    if (into) {
+      const where = describeConn(into);
+      const opts = { ...req, tables: manifest.tables, ahead: aheadLane };
+      sectioned = new SectionedRestore(file, work, into, opts, log);
       file.once("toc", () => log.info(`pg_restore into ${where} (started while decoding)`));
     }
     const sink = file.writable();

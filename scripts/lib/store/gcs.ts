@@ -5,14 +5,7 @@ import { type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { UserError } from "../../../posture/errors.ts";
 import { redactedMessage } from "../redact.ts";
 import { parseBucketUrl } from "./bucket-url.ts";
-import {
-  DEFAULT_RETRY,
-  httpStatusOf,
-  isNetworkError,
-  isTransientStatus,
-  type RetryOptions,
-  withRetry,
-} from "./retry.ts";
+import { DEFAULT_RETRY, httpStatusOf, isTransientHttpError, type RetryOptions, withRetry } from "./retry.ts";
 import type { DeleteResult, GetOptions, ObjectInfo, PutOptions, PutResult, Store } from "./types.ts";
 
 export type GcsStoreOptions = {
@@ -20,9 +13,6 @@ export type GcsStoreOptions = {
   apiEndpoint?: string;
   retry?: Partial<Omit<RetryOptions, "isTransient">>;
 };
-
-export const isTransientGcsError = (err: unknown): boolean =>
-  isTransientStatus(httpStatusOf(err)) || isNetworkError(err);
 
 /** Retention policy / object hold refusals: reported as `locked`, never fatal. */
 const isRetentionRefusal = (err: unknown): boolean =>
@@ -79,7 +69,7 @@ export class GcsStore implements Store {
   }
 
   private call<T>(action: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { ...this.retry, isTransient: isTransientGcsError }).catch((err: unknown) => {
+    return withRetry(fn, { ...this.retry, isTransient: isTransientHttpError }).catch((err: unknown) => {
       throw this.userError(action, key, err);
     });
   }
@@ -99,7 +89,7 @@ export class GcsStore implements Store {
         hint: `the service account in use needs ${PERMISSION[action] ?? "storage.objects.*"} on ${this.bucket}`,
         cause: err,
       });
-    if (isTransientGcsError(err))
+    if (isTransientHttpError(err))
       return new UserError(
         `GCS ${action} of ${what} failed after ${this.retry.attempts} attempts: ${redactedMessage(err)}`,
         {
@@ -187,7 +177,7 @@ export class GcsStore implements Store {
   async delete(key: string): Promise<DeleteResult> {
     const file = this.file(key);
     try {
-      await withRetry(() => file.delete(), { ...this.retry, isTransient: isTransientGcsError });
+      await withRetry(() => file.delete(), { ...this.retry, isTransient: isTransientHttpError });
       return { key, deleted: true };
     } catch (err) {
       if (httpStatusOf(err) === 404)

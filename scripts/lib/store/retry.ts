@@ -78,6 +78,10 @@ export function httpStatusOf(err: unknown): number | undefined {
   return e?.$metadata?.httpStatusCode ?? (typeof e?.code === "number" ? e.code : undefined);
 }
 
+/** A transient HTTP status, or a connection-level failure: worth another try. */
+export const isTransientHttpError = (err: unknown): boolean =>
+  isTransientStatus(httpStatusOf(err)) || isNetworkError(err);
+
 /** The store said no (4xx other than timeout and throttling): asking again gets the same answer. */
 export function isRefusal(err: unknown): boolean {
   const status = httpStatusOf(err);

@@ -17,7 +17,7 @@ import { partSizes, uniformPartSizes } from "./part-size.ts";
 import {
   DEFAULT_RETRY,
   httpStatusOf,
-  isNetworkError,
+  isTransientHttpError,
   isTransientStatus,
   type RetryOptions,
   withRetry,
@@ -58,8 +58,7 @@ export function isTransientS3Error(err: unknown): boolean {
   if (err instanceof S3ServiceException) {
     return TRANSIENT_NAMES.has(err.name) || isTransientStatus(err.$metadata.httpStatusCode);
   }
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return isTransientStatus(status) || isNetworkError(err);
+  return isTransientHttpError(err);
 }
 
 const nameOf = (err: unknown): string => (err instanceof Error ? err.name : "");
