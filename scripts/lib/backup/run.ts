@@ -15,6 +15,7 @@ import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
 import type { Store } from "../store/index.ts";
 import { FRAME_BYTES, zstdLanes } from "../zstd-frames.ts";
 import { newBackupId } from "./id.ts";
+import { manifestRowCounts } from "./row-counts.ts";
 import { type SeekBlock, SeekIndexer } from "./seek-index.ts";
 
 export type BackupRunOptions = {
@@ -39,8 +40,8 @@ export type BackupResult =
   | { status: "skipped"; reason: string; database: string };
 
 /**
- * One backup: lock → version check → snapshot → pg_dump | compress | age | sha256 → store → row counts
- * → manifest (last). Either everything succeeds and the manifest is written, or the run throws and
+ * One backup: lock → version check → snapshot → pg_dump | compress | age | sha256 → store (row counts
+ * from the dump's data blocks, else SQL in the snapshot) → manifest (last). Either everything succeeds and the manifest is written, or the run throws and
  * nothing that a listing would call a backup is left behind.
  */
 export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
@@ -203,10 +204,12 @@ async function streamDump(
         putDone = true;
         return r;
       }, fail);
-    // Counted inside the snapshot while the dump streams: same data, no extra wall time on 2+ cores.
-    const counts = session.rowCounts().then((t) => {
-      tables = t;
-    }, fail);
+    // The tables the manifest counts, from the snapshot. Their rows come from the archive as it streams
+    // (the seek indexer follows it); without one (gzip, none) they are counted with SQL meanwhile, which
+    // on 2+ cores costs no wall time, only the server's CPU.
+    const listed = session.userTables();
+    const countedEarly = index ? null : listed.then((t) => session.countRows(t));
+    const counts = (countedEarly ?? listed).catch(fail);
     await Promise.all([piped, put, counts]);
     const exit = await dump.exited;
     if (errors.length === 0 && (exit.code !== 0 || exit.signal))
@@ -214,6 +217,15 @@ async function streamDump(
     const putResult = await put;
     if (errors.length === 0 && putResult && putResult.bytes !== tap.bytes)
       fail(new Error(`store wrote ${putResult.bytes} bytes, the pipeline produced ${tap.bytes}`));
+    if (errors.length === 0) {
+      const rows = await manifestRowCounts(
+        await listed,
+        index?.tableRows() ?? null,
+        (missing) => countedEarly ?? session.countRows(missing),
+      );
+      tables = rows.counts;
+      log.info("rows counted", { stage: "count", fromDump: rows.fromDump, withSql: rows.withSql });
+    }
   } catch (e) {
     fail(e);
   } finally {

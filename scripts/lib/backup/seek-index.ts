@@ -1,5 +1,8 @@
 import { ArchiveScanner } from "../restore/archive-scan.ts";
 
+/** Key of a table in `SeekIndexer.tableRows`: schema and name as they are (unquoted), as the TOC has them. */
+export const tableKey = (schema: string, table: string): string => `${schema}\u0000${table}`;
+
 /** Largest data blocks recorded: a restore decodes at most one per parallel lane ahead of the rest. */
 export const SEEK_BLOCKS = 8;
 
@@ -15,12 +18,15 @@ export type SeekBlock = { dumpId: number; at: number; end: number; from: FrameRe
 type Block = { dumpId: number; at: number; end: number };
 
 /**
- * Builds the manifest's seek index while the backup streams: follows pg_dump's archive (the restore's own
- * scanner) for where each table's data block starts and ends, and the compressor's frames for where each
- * archive offset can be decoded from. Why: pg_dump writes tables in name order, so a restore decoding from
- * the start reaches the largest table only after all before it; with the index it starts that one first.
- * Never fails the backup: an archive it cannot follow (or any error of its own) just gives no index, and
- * restores then decode in order.
+ * Follows pg_dump's archive while the backup streams (the restore's own scanner) and builds from it:
+ * - the manifest's seek index: where each table's data block starts and ends, and from the compressor's
+ *   frames where each archive offset can be decoded from. Why: pg_dump writes tables in name order, so a
+ *   restore decoding from the start reaches the largest table only after all before it; with the index it
+ *   starts that one first.
+ * - each table's row count, as the rows of its data block: the very rows the backup holds, read from the
+ *   snapshot pg_dump dumps, so the backup's own transaction does not scan every table a second time.
+ * Never fails the backup: an archive it cannot follow (or any error of its own) just gives no index and no
+ * counts; restores then decode in order, and the backup counts rows with SQL.
  */
 export class SeekIndexer {
   private readonly scanner: ArchiveScanner;
@@ -33,21 +39,28 @@ export class SeekIndexer {
   private rawBytes = 0;
   private compressedBytes = 0;
   private readonly open = new Map<number, number>();
+  /** TABLE DATA entries of the TOC, by dumpId. */
+  private readonly tableData = new Map<number, { namespace: string; tag: string }>();
+  private readonly rows = new Map<string, number>();
+  private ended = false;
   /** The largest finished blocks, largest first, at most SEEK_BLOCKS. */
   private top: Block[] = [];
 
   constructor() {
     this.scanner = new ArchiveScanner({
-      toc: () => {
+      toc: (toc) => {
         this.hasToc = true;
+        for (const e of toc.entries) if (e.desc === "TABLE DATA") this.tableData.set(e.dumpId, e);
       },
       blockStart: (dumpId, at) => {
         this.open.set(dumpId, at);
       },
-      blockEnd: (dumpId, end) => {
+      blockEnd: (dumpId, end, rows) => {
         const at = this.open.get(dumpId);
         this.open.delete(dumpId);
         if (at !== undefined) this.keep({ dumpId, at, end });
+        const table = this.tableData.get(dumpId);
+        if (table) this.rows.set(tableKey(table.namespace, table.tag), rows);
       },
     });
   }
@@ -75,10 +88,22 @@ export class SeekIndexer {
 
   /** After the stream ended: the largest blocks, or null when the archive could not be followed. */
   result(): SeekBlock[] | null {
-    if (this.failed) return null;
-    this.guard(() => this.scanner.end());
-    if (this.failed) return null;
+    if (!this.followedToEnd()) return null;
     return this.top.map((b) => ({ ...b, from: this.frameHolding(b.at), resume: this.frameHolding(b.end) }));
+  }
+
+  /**
+   * After the stream ended: the rows of each table whose data the archive holds (by tableKey), or null when
+   * the archive could not be followed to its end.
+   */
+  tableRows(): ReadonlyMap<string, number> | null {
+    return this.followedToEnd() ? this.rows : null;
+  }
+
+  private followedToEnd(): boolean {
+    if (!this.ended && !this.failed) this.guard(() => this.scanner.end());
+    this.ended = true;
+    return !this.failed;
   }
 
   /** The frame holding archive offset `pos`; the end of the stream for the offset just past the last byte. */

@@ -6,6 +6,9 @@ import { type ConnInfo, clientConfig, describeConn } from "./conninfo.ts";
 const LOCK_CLASS = 0x52414d50;
 const BACKUP_LOCK = 1;
 
+/** A table as the manifest names it (`name`, quoted like quote_ident) and as the catalog does. */
+export type UserTable = { name: string; schema: string; table: string };
+
 export type ServerInfo = {
   version: string;
   versionNum: number;
@@ -82,13 +85,13 @@ export class BackupSession {
   }
 
   /**
-   * Exact row counts of every user table, read inside the snapshot transaction (so equal to what
-   * pg_dump sees). Partitions are counted as themselves, partitioned parents not at all (no double count).
+   * Every user table whose rows the manifest records, read inside the snapshot transaction: partitions as
+   * themselves, partitioned parents not at all (no double count), no extension members.
    */
-  async rowCounts(): Promise<Record<string, number>> {
-    const { rows: tables } = await this.client.query<{ name: string; sql: string }>(
-      `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
-              format('select count(*) as n from %I.%I', n.nspname, c.relname) as sql
+  async userTables(): Promise<UserTable[]> {
+    const { rows } = await this.client.query<UserTable>(
+      `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name, n.nspname as schema,
+              c.relname as "table"
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'r'
           and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
@@ -96,9 +99,16 @@ export class BackupSession {
                            where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
         order by 1`,
     );
+    return rows;
+  }
+
+  /** Exact row counts of `tables` (count(*) inside the snapshot transaction: what pg_dump sees). */
+  async countRows(tables: readonly UserTable[]): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const t of tables) {
-      const { rows } = await this.client.query<{ n: string }>(t.sql);
+      const { rows } = await this.client.query<{ n: string }>(
+        `select count(*) as n from ${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.table)}`,
+      );
       counts[t.name] = Number(rows[0]?.n ?? 0);
     }
     return counts;

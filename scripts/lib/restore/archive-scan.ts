@@ -135,8 +135,16 @@ export function parseToc(buf: Buffer): Toc | null {
 export type ScanEvents = {
   toc(toc: Toc, prefix: Buffer): void;
   blockStart(dumpId: number, at: number): void;
-  blockEnd(dumpId: number, end: number): void;
+  /**
+   * A block ended. `rows`: the COPY rows of a data block — pg_dump (12–16, the archives understood here)
+   * writes each row libpq hands it as one chunk, and then `\\.` as a chunk of its own, which is not a row.
+   * 0 for large objects, and for a block `jump` passed over.
+   */
+  blockEnd(dumpId: number, end: number, rows: number): void;
 };
+
+/** The chunk pg_dump writes after a table's last COPY row (archputs in dumpTableData_copy). */
+const COPY_END = Buffer.from("\\.\n\n\n", "latin1");
 
 // Block-walk states: what the next int (or block header) means.
 const S_BLOCK = 0; // block header: type byte + dumpId int
@@ -161,6 +169,9 @@ export class ArchiveScanner {
   private hdrLen = 0;
   private blockId = 0;
   private inBlock = false;
+  private chunks = 0;
+  /** How much of the current chunk matched COPY_END so far; -1 once it cannot be COPY_END. */
+  private copyEnd = -1;
   private readonly on: ScanEvents;
 
   constructor(on: ScanEvents) {
@@ -207,7 +218,7 @@ export class ArchiveScanner {
         `the seek index's block of TOC entry ${dumpId} is not at ${at} (the archive is at ${this.pos})`,
       );
     this.on.blockStart(dumpId, at);
-    this.on.blockEnd(dumpId, end);
+    this.on.blockEnd(dumpId, end, 0);
     this.pos = end;
   }
 
@@ -245,6 +256,10 @@ export class ArchiveScanner {
     while (i < n) {
       if (this.skip > 0) {
         const step = Math.min(this.skip, n - i);
+        if (this.copyEnd >= 0)
+          this.copyEnd = buf.compare(COPY_END, this.copyEnd, this.copyEnd + step, i, i + step)
+            ? -1
+            : this.copyEnd + step;
         this.skip -= step;
         i += step;
         continue;
@@ -272,6 +287,7 @@ export class ArchiveScanner {
         if (type !== BLK_DATA && type !== BLK_BLOBS) throw new Unsupported(`block type ${type}`);
         this.blockId = readInt(b, at + 1, toc.intSize);
         this.inBlock = true;
+        this.chunks = 0;
         this.on.blockStart(this.blockId, here);
         this.state = type === BLK_DATA ? S_CHUNK : S_LO_OID;
         continue;
@@ -281,8 +297,13 @@ export class ArchiveScanner {
       if (this.state === S_LO_OID) {
         if (v === 0) this.finishBlock(here + need);
         else this.state = S_LO_CHUNK;
-      } else if (v > 0) this.skip = v;
-      else if (this.state === S_LO_CHUNK) this.state = S_LO_OID;
+      } else if (v > 0) {
+        this.skip = v;
+        if (this.state === S_CHUNK) {
+          this.chunks++;
+          this.copyEnd = v === COPY_END.length ? 0 : -1;
+        }
+      } else if (this.state === S_LO_CHUNK) this.state = S_LO_OID;
       else this.finishBlock(here + need);
     }
     this.pos += n;
@@ -291,7 +312,10 @@ export class ArchiveScanner {
   private finishBlock(end: number): void {
     this.inBlock = false;
     this.state = S_BLOCK;
-    this.on.blockEnd(this.blockId, end);
+    const rows = this.copyEnd === COPY_END.length ? this.chunks - 1 : this.chunks;
+    this.chunks = 0;
+    this.copyEnd = -1;
+    this.on.blockEnd(this.blockId, end, rows);
   }
 }
 

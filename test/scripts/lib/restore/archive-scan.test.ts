@@ -1,0 +1,111 @@
+// The archive scanner's row counts: pg_dump writes one chunk per COPY row and then a `\.` chunk that is not
+// a row; the count must not depend on how the bytes are cut into pushes. The archive is built here by the
+// layout archive-scan.ts documents (version 1.14, 4-byte ints, 8-byte offsets).
+import { describe, expect, it } from "vitest";
+import { SeekIndexer, tableKey } from "../../../../scripts/lib/backup/seek-index.ts";
+import {
+  ArchiveScanner,
+  BLK_BLOBS,
+  BLK_DATA,
+  SECTION,
+} from "../../../../scripts/lib/restore/archive-scan.ts";
+
+const int = (v: number) => {
+  const b = Buffer.alloc(5);
+  b[0] = v < 0 ? 1 : 0;
+  b.writeUInt32LE(Math.abs(v), 1);
+  return b;
+};
+const str = (s: string | null) =>
+  s === null ? int(-1) : Buffer.concat([int(Buffer.byteLength(s)), Buffer.from(s)]);
+
+type Entry = { dumpId: number; desc: string; namespace: string; tag: string };
+
+function header(entries: Entry[]): Buffer {
+  const parts = [Buffer.from("PGDMP"), Buffer.from([1, 14, 0, 4, 8, 1]), int(0)];
+  for (let i = 0; i < 7; i++) parts.push(int(0));
+  parts.push(str("db"), str("15.0"), str("15.0"), int(entries.length));
+  for (const e of entries) {
+    parts.push(int(e.dumpId), int(1), str("0"), str("0"), str(e.tag), str(e.desc), int(SECTION.data));
+    parts.push(str(""), str(""), str(""), str(e.namespace), str(""), str(""), str(""), str("false"));
+    parts.push(str(null), Buffer.from([1]), Buffer.alloc(8)); // no dependencies; offset not set
+  }
+  return Buffer.concat(parts);
+}
+
+const dataBlock = (dumpId: number, chunks: string[]) =>
+  Buffer.concat([Buffer.from([BLK_DATA]), int(dumpId), ...chunks.map(str), int(0)]);
+
+const COPY_END = "\\.\n\n\n";
+
+/** Rows per dumpId the scanner reports when fed `archive` in pieces of `piece` bytes. */
+function scan(archive: Buffer, piece: number): Map<number, number> {
+  const rows = new Map<number, number>();
+  const s = new ArchiveScanner({ toc() {}, blockStart() {}, blockEnd: (id, _end, n) => rows.set(id, n) });
+  for (let at = 0; at < archive.length; at += piece) s.push(archive.subarray(at, at + piece));
+  s.end();
+  return rows;
+}
+
+const entries: Entry[] = [
+  { dumpId: 10, desc: "TABLE DATA", namespace: "public", tag: "accounts" },
+  { dumpId: 11, desc: "TABLE DATA", namespace: "Ünïcode", tag: 'We"ird' },
+  { dumpId: 12, desc: "TABLE DATA", namespace: "public", tag: "empty" },
+  { dumpId: 13, desc: "TABLE DATA", namespace: "public", tag: "no_terminator" },
+  { dumpId: 14, desc: "BLOBS", namespace: "", tag: "BLOBS" },
+];
+const archive = Buffer.concat([
+  header(entries),
+  // Rows of the terminator's length and of its first bytes must count as rows.
+  dataBlock(10, ["1\tab\n", "\\\\.\n", "\\.\n\n", "3\tx\n", COPY_END]),
+  dataBlock(11, ["ü\n", "\\.\n\nx", COPY_END]),
+  dataBlock(12, [COPY_END]),
+  // A pg_dump that writes no `\.` (as PostgreSQL 18 no longer does): every chunk is a row.
+  dataBlock(13, ["a\n", "b\n"]),
+  // Large objects: oid, chunks, 0 … then 0; no rows.
+  Buffer.concat([Buffer.from([BLK_BLOBS]), int(14), int(16385), str("lo-bytes"), int(0), int(0)]),
+]);
+
+describe("ArchiveScanner rows", () => {
+  it("counts each data block's rows: chunks minus pg_dump's `\\.` chunk, however the bytes arrive", () => {
+    const expected = new Map([
+      [10, 4],
+      [11, 2],
+      [12, 0],
+      [13, 2],
+      [14, 0],
+    ]);
+    for (const piece of [1, 2, 3, 7, 64, archive.length]) expect(scan(archive, piece)).toEqual(expected);
+  });
+});
+
+describe("SeekIndexer.tableRows", () => {
+  it("gives each TABLE DATA entry's rows by its raw schema and name", () => {
+    const indexer = new SeekIndexer();
+    for (let at = 0; at < archive.length; at += 100) {
+      const n = Math.min(100, archive.length - at);
+      indexer.input(archive.subarray(at, at + n));
+      indexer.frame(n, n);
+    }
+    expect(indexer.tableRows()).toEqual(
+      new Map([
+        [tableKey("public", "accounts"), 4],
+        [tableKey("Ünïcode", 'We"ird'), 2],
+        [tableKey("public", "empty"), 0],
+        [tableKey("public", "no_terminator"), 2],
+      ]),
+    );
+    // Its seek blocks from the same walk, largest first.
+    expect(indexer.result()?.map((b) => b.dumpId)).toEqual([10, 11, 14, 13, 12]);
+  });
+
+  it("gives no counts for an archive it could not follow to its end", () => {
+    const truncated = new SeekIndexer();
+    truncated.input(archive.subarray(0, archive.length - 3));
+    expect(truncated.tableRows()).toBeNull();
+    const foreign = new SeekIndexer();
+    foreign.input(Buffer.concat([Buffer.from("not an archive"), Buffer.alloc(5000)]));
+    expect(foreign.tableRows()).toBeNull();
+    expect(foreign.result()).toBeNull();
+  });
+});
