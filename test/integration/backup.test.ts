@@ -196,6 +196,29 @@ describe("row counts", () => {
     expect(m.tables).toEqual(counts);
     expect(countedLine(run.stderr)).toMatchObject({ fromDump: 0, withSql: Object.keys(counts).length });
   });
+
+  it("counts with SQL when pg_dump's archive version is not one Rampart reads (a pg_dump 17)", async () => {
+    const bin = join(dir, "pg17-bin");
+    await mkdir(bin, { recursive: true });
+    // Says it is pg_dump 17 (archive 1.16), then runs the real pg_dump.
+    const real = (await execFileP("sh", ["-c", "command -v pg_dump"])).stdout.trim();
+    await writeFile(
+      join(bin, "pg_dump"),
+      `#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_dump (PostgreSQL) 17.2"; exit 0; fi\nexec "${real}" "$@"\n`,
+    );
+    await chmod(join(bin, "pg_dump"), 0o755);
+    const storeUrl = `file://${join(dir, "hard-17")}`;
+    const run = await runCli(
+      ["backup", "--stack", stackFor("hard-17", storeUrl), "--json"],
+      cliEnv({ DATABASE_URL: hard.url, RAMPART_PG_BIN: bin }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const m = jsonResult<Ok>(run).manifest;
+    expect(m.pgDumpVersion).toBe("17.2");
+    const counts = await tableCounts(hard.url);
+    expect(m.tables).toEqual(counts);
+    expect(countedLine(run.stderr)).toMatchObject({ fromDump: 0, withSql: Object.keys(counts).length });
+  });
 });
 
 describe("refusals", () => {

@@ -11,7 +11,8 @@ import { formatBytes } from "../output.ts";
 import type { ConnInfo } from "../pg/conninfo.ts";
 import { type RunningDump, spawnPgDump } from "../pg/dump.ts";
 import { BackupSession } from "../pg/session.ts";
-import { assertDumpCanReadServer, pgDumpVersion } from "../pg/version.ts";
+import { assertDumpCanReadServer, majorOf, pgDumpVersion } from "../pg/version.ts";
+import { readsArchivesOf } from "../restore/archive-scan.ts";
 import type { Store } from "../store/index.ts";
 import { FRAME_BYTES, zstdLanes } from "../zstd-frames.ts";
 import { newBackupId } from "./id.ts";
@@ -69,7 +70,13 @@ export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
     const key = dumpKey(id, o.posture.backups.compression.algorithm);
     log.info("snapshot exported", { stage: "snapshot", id, snapshotTime: snapshot.time.toISOString() });
 
-    const stored = await streamDump(o, session, snapshot.id, key, server.sizeBytes, log);
+    const stored = await streamDump(
+      o,
+      session,
+      { snapshotId: snapshot.id, key, pgDumpVer },
+      server.sizeBytes,
+      log,
+    );
     const manifest = manifestSchema.parse({
       version: MANIFEST_VERSION,
       id,
@@ -133,8 +140,7 @@ type Stored = {
 async function streamDump(
   o: BackupRunOptions,
   session: BackupSession,
-  snapshotId: string,
-  key: string,
+  { snapshotId, key, pgDumpVer }: { snapshotId: string; key: string; pgDumpVer: string },
   expectedSize: number,
   log: Logger,
 ): Promise<Stored> {
@@ -205,10 +211,11 @@ async function streamDump(
         return r;
       }, fail);
     // The tables the manifest counts, from the snapshot. Their rows come from the archive as it streams
-    // (the seek indexer follows it); without one (gzip, none) they are counted with SQL meanwhile, which
-    // on 2+ cores costs no wall time, only the server's CPU.
+    // (the seek indexer follows it); when nothing will (gzip, none, an archive version the scanner does not
+    // read) they are counted with SQL meanwhile, which on 2+ cores costs the server's CPU, no wall time.
     const listed = session.userTables();
-    const countedEarly = index ? null : listed.then((t) => session.countRows(t));
+    const fromDump = index !== null && readsArchivesOf(majorOf(pgDumpVer));
+    const countedEarly = fromDump ? null : listed.then((t) => session.countRows(t));
     const counts = (countedEarly ?? listed).catch(fail);
     await Promise.all([piped, put, counts]);
     const exit = await dump.exited;
@@ -220,7 +227,7 @@ async function streamDump(
     if (errors.length === 0) {
       const rows = await manifestRowCounts(
         await listed,
-        index?.tableRows() ?? null,
+        fromDump ? (index?.tableRows() ?? null) : null,
         (missing) => countedEarly ?? session.countRows(missing),
       );
       tables = rows.counts;

@@ -41,6 +41,9 @@ export type Toc = {
   end: number;
 };
 
+/** Whether archives of pg_dump `major` are ones this scanner reads (1.14: 12–15, 1.15: 16). */
+export const readsArchivesOf = (major: number): boolean => major >= 12 && major <= 16;
+
 export class Unsupported extends Error {}
 class NeedMore extends Error {}
 
