@@ -27,7 +27,7 @@ describe("shipped stacks", () => {
 
   test("defaults fill what a stack does not state, and the result is frozen", () => {
     const p = loadPosture("local", ROOT);
-    expect(p.backups.compression).toEqual({ algorithm: "zstd", level: 3 });
+    expect(p.backups.compression).toEqual({ algorithm: "zstd", level: 1 });
     expect(p.database.deletionProtection).toBe(true);
     expect(p.edge).toBeNull();
     expect(p.stores.backups).toBe(`file://${ROOT}.rampart/local/store`);
