@@ -66,7 +66,7 @@ export const manifestSchema = z.object({
       ),
     })
     .optional(),
-  /** schema.table → exact row count in the snapshot: the rows of its data block in the dump (else count(*)). */
+  /** schema.table → exact row count in the snapshot: its data block's rows in the dump, else count(*) (BACKUP.md). */
   tables: z.record(z.string(), z.number().int().nonnegative()),
   tool: z.object({ name: z.literal("rampart"), version: z.string() }),
 });

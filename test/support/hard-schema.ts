@@ -1,6 +1,6 @@
 // A database full of the objects backups and restores get wrong: extensions, enums, domains, partitions,
-// generated columns, sequences at high values, a materialized view, triggers, RLS, large objects, non-ASCII
-// and quoted identifiers.
+// generated columns, sequences at high values, a materialized view, triggers, RLS, large objects, table
+// inheritance, non-ASCII and quoted identifiers.
 export const HARD_SCHEMA = `
 CREATE EXTENSION citext;
 CREATE EXTENSION pgcrypto;
@@ -47,6 +47,11 @@ ALTER TABLE tenant_notes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenant_notes FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON tenant_notes USING (tenant = current_setting('app.tenant', true));
 INSERT INTO tenant_notes SELECT g, 'tenant-' || (g % 3), 'note ' || g FROM generate_series(1, 30) g;
+
+CREATE TABLE vehicles (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE trucks (payload_kg int) INHERITS (vehicles);
+INSERT INTO vehicles SELECT g, 'car ' || g FROM generate_series(1, 20) g;
+INSERT INTO trucks SELECT g, 'truck ' || g, g * 100 FROM generate_series(21, 27) g;
 
 CREATE TABLE documents (id int PRIMARY KEY, body oid NOT NULL);
 INSERT INTO documents SELECT g, lo_from_bytea(0, convert_to(repeat('large object ' || g || ' ', 2000), 'UTF8'))

@@ -1,32 +1,36 @@
 import type { UserTable } from "../pg/session.ts";
-import { tableKey } from "./seek-index.ts";
 
 export type RowCounts = {
   /** Rows per table (manifest names), in the order of `tables`. */
   counts: Record<string, number>;
-  /** How many were read from the dump, and how many counted with SQL. */
+  /** How many were read from the dump, counted with SQL while it ran, and counted with SQL after it. */
   fromDump: number;
   withSql: number;
+  afterDump: number;
 };
 
 /**
- * The manifest's row counts: taken from the dump itself where it holds the table's data block
- * (`fromDump`, see SeekIndexer.tableRows), the others counted with `countWithSql` in the snapshot — all of
- * them when the archive could not be followed (`fromDump` null).
+ * The manifest's row counts. A table counted with SQL while the dump ran (`early`: inheritance parents,
+ * whose count(*) includes their children's rows, and every table when nothing followed the archive) keeps
+ * that count; the others take the rows of their data block in the dump (`fromDump`, by table oid: see
+ * SeekIndexer.tableRows); any table left is counted by `countLate` after the dump.
  */
 export async function manifestRowCounts(
   tables: readonly UserTable[],
-  fromDump: ReadonlyMap<string, number> | null,
-  countWithSql: (missing: UserTable[]) => Promise<Record<string, number>>,
+  early: Readonly<Record<string, number>>,
+  fromDump: ReadonlyMap<number, number> | null,
+  countLate: (missing: UserTable[]) => Promise<Record<string, number>>,
 ): Promise<RowCounts> {
-  const inDump = (t: UserTable) => fromDump?.get(tableKey(t.schema, t.table));
-  const missing = tables.filter((t) => inDump(t) === undefined);
-  const counted = missing.length > 0 ? await countWithSql(missing) : {};
+  const known = (t: UserTable) => early[t.name] ?? fromDump?.get(t.oid);
+  const missing = tables.filter((t) => known(t) === undefined);
+  const late = missing.length > 0 ? await countLate(missing) : {};
   const counts: Record<string, number> = {};
+  let withSql = 0;
   for (const t of tables) {
-    const n = inDump(t) ?? counted[t.name];
+    const n = known(t) ?? late[t.name];
     if (n === undefined) throw new Error(`no row count for table ${t.name}`);
+    if (early[t.name] !== undefined) withSql++;
     counts[t.name] = n;
   }
-  return { counts, fromDump: tables.length - missing.length, withSql: missing.length };
+  return { counts, fromDump: tables.length - withSql - missing.length, withSql, afterDump: missing.length };
 }

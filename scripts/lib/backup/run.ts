@@ -211,13 +211,14 @@ async function streamDump(
         return r;
       }, fail);
     // The tables the manifest counts, from the snapshot. Their rows come from the archive as it streams
-    // (the seek indexer follows it); when nothing will (gzip, none, an archive version the scanner does not
-    // read) they are counted with SQL meanwhile, which on 2+ cores costs the server's CPU, no wall time.
+    // (the seek indexer follows it). Counted with SQL meanwhile, which on 2+ cores costs the server's CPU
+    // and no wall time: inheritance parents (count(*) includes their children; their COPY does not), and
+    // every table when nothing follows the archive (gzip, none, an archive version the scanner does not read).
     const listed = session.userTables();
     const fromDump = index !== null && readsArchivesOf(majorOf(pgDumpVer));
-    const countedEarly = fromDump ? null : listed.then((t) => session.countRows(t));
-    const counts = (countedEarly ?? listed).catch(fail);
-    await Promise.all([piped, put, counts]);
+    const early = listed.then((all) => session.countRows(fromDump ? all.filter((t) => t.inherited) : all));
+    const counted = early.catch(fail);
+    await Promise.all([piped, put, counted]);
     const exit = await dump.exited;
     if (errors.length === 0 && (exit.code !== 0 || exit.signal))
       fail(new Error("pg_dump did not exit cleanly"));
@@ -225,13 +226,17 @@ async function streamDump(
     if (errors.length === 0 && putResult && putResult.bytes !== tap.bytes)
       fail(new Error(`store wrote ${putResult.bytes} bytes, the pipeline produced ${tap.bytes}`));
     if (errors.length === 0) {
+      // Tables the dump holds no countable block for (rare) are counted now, checked (countRows).
       const rows = await manifestRowCounts(
         await listed,
+        await early,
         fromDump ? (index?.tableRows() ?? null) : null,
-        (missing) => countedEarly ?? session.countRows(missing),
+        (missing) => session.countRows(missing),
       );
+      abort.signal.throwIfAborted(); // SIGTERM while counting: no manifest
       tables = rows.counts;
-      log.info("rows counted", { stage: "count", fromDump: rows.fromDump, withSql: rows.withSql });
+      const { fromDump: n, withSql, afterDump } = rows;
+      log.info("rows counted", { stage: "count", fromDump: n, withSql, afterDump });
     }
   } catch (e) {
     fail(e);

@@ -1,8 +1,5 @@
 import { ArchiveScanner } from "../restore/archive-scan.ts";
 
-/** Key of a table in `SeekIndexer.tableRows`: schema and name as they are (unquoted), as the TOC has them. */
-export const tableKey = (schema: string, table: string): string => `${schema}\u0000${table}`;
-
 /** Largest data blocks recorded: a restore decodes at most one per parallel lane ahead of the rest. */
 export const SEEK_BLOCKS = 8;
 
@@ -39,9 +36,10 @@ export class SeekIndexer {
   private rawBytes = 0;
   private compressedBytes = 0;
   private readonly open = new Map<number, number>();
-  /** TABLE DATA entries of the TOC, by dumpId. */
-  private readonly tableData = new Map<number, { namespace: string; tag: string }>();
-  private readonly rows = new Map<string, number>();
+  /** The table oid of each TABLE DATA entry of the TOC, by dumpId. */
+  private readonly tableData = new Map<number, number>();
+  /** Rows by table oid. */
+  private readonly rows = new Map<number, number>();
   private ended = false;
   /** The largest finished blocks, largest first, at most SEEK_BLOCKS. */
   private top: Block[] = [];
@@ -50,7 +48,7 @@ export class SeekIndexer {
     this.scanner = new ArchiveScanner({
       toc: (toc) => {
         this.hasToc = true;
-        for (const e of toc.entries) if (e.desc === "TABLE DATA") this.tableData.set(e.dumpId, e);
+        for (const e of toc.entries) if (e.desc === "TABLE DATA") this.tableData.set(e.dumpId, e.oid);
       },
       blockStart: (dumpId, at) => {
         this.open.set(dumpId, at);
@@ -60,7 +58,7 @@ export class SeekIndexer {
         this.open.delete(dumpId);
         if (at !== undefined) this.keep({ dumpId, at, end });
         const table = this.tableData.get(dumpId);
-        if (table) this.rows.set(tableKey(table.namespace, table.tag), rows);
+        if (table && rows !== null) this.rows.set(table, rows);
       },
     });
   }
@@ -93,10 +91,11 @@ export class SeekIndexer {
   }
 
   /**
-   * After the stream ended: the rows of each table whose data the archive holds (by tableKey), or null when
-   * the archive could not be followed to its end.
+   * After the stream ended: the rows of each table whose data block the archive holds, by the table's oid
+   * (names are in the database's encoding in the TOC; oids are exact), or null when the archive could not
+   * be followed to its end. A block not written one row per chunk is left out.
    */
-  tableRows(): ReadonlyMap<string, number> | null {
+  tableRows(): ReadonlyMap<number, number> | null {
     return this.followedToEnd() ? this.rows : null;
   }
 

@@ -7,7 +7,16 @@ const LOCK_CLASS = 0x52414d50;
 const BACKUP_LOCK = 1;
 
 /** A table as the manifest names it (`name`, quoted like quote_ident) and as the catalog does. */
-export type UserTable = { name: string; schema: string; table: string };
+export type UserTable = {
+  name: string;
+  schema: string;
+  table: string;
+  oid: number;
+  /** Has (or had) inheritance children: its count(*) includes their rows, which its COPY does not. */
+  inherited: boolean;
+};
+
+const qualified = (t: UserTable) => `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.table)}`;
 
 export type ServerInfo = {
   version: string;
@@ -75,6 +84,8 @@ export class BackupSession {
 
   /** Open the snapshot transaction; returns the id pg_dump --snapshot imports, and the server time of it. */
   async exportSnapshot(): Promise<{ id: string; time: Date }> {
+    // Idle in its transaction for the whole dump: a server-wide idle timeout must not end the snapshot.
+    await this.client.query("set idle_in_transaction_session_timeout = 0");
     await this.client.query("begin isolation level repeatable read read only");
     const { rows } = await this.client.query<{ id: string; t: Date }>(
       "select pg_export_snapshot() id, clock_timestamp() t",
@@ -89,9 +100,9 @@ export class BackupSession {
    * themselves, partitioned parents not at all (no double count), no extension members.
    */
   async userTables(): Promise<UserTable[]> {
-    const { rows } = await this.client.query<UserTable>(
+    const { rows } = await this.client.query<Omit<UserTable, "oid"> & { oid: string }>(
       `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name, n.nspname as schema,
-              c.relname as "table"
+              c.relname as "table", c.oid::int8::text as oid, c.relhassubclass as inherited
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'r'
           and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
@@ -99,16 +110,31 @@ export class BackupSession {
                            where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
         order by 1`,
     );
-    return rows;
+    return rows.map((r) => ({ ...r, oid: Number(r.oid) }));
   }
 
-  /** Exact row counts of `tables` (count(*) inside the snapshot transaction: what pg_dump sees). */
+  /**
+   * Exact row counts of `tables`: count(*) inside the snapshot transaction, so what pg_dump sees. A table
+   * truncated or rewritten since the snapshot is refused: TRUNCATE is not MVCC-safe, so the snapshot would
+   * see it empty, a wrong count with no error. pg_dump's locks prevent that while it runs; a count that
+   * outlasts it (or comes after it) is checked: pg_class as the snapshot saw it against the relation as it
+   * is now (the count's lock refreshed it).
+   */
   async countRows(tables: readonly UserTable[]): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const t of tables) {
-      const { rows } = await this.client.query<{ n: string }>(
-        `select count(*) as n from ${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.table)}`,
+      const { rows } = await this.client.query<{ n: string; same: boolean }>(
+        `select (select count(*) from ${qualified(t)}) as n,
+                (select relfilenode = pg_relation_filenode(oid) from pg_class where oid = $1) as same`,
+        [t.oid],
       );
+      if (rows[0]?.same !== true)
+        throw new UserError(
+          `cannot count the rows of ${t.name}: it was truncated or rewritten during the backup`,
+          {
+            hint: "its rows as of the snapshot can no longer be counted; run the backup again",
+          },
+        );
       counts[t.name] = Number(rows[0]?.n ?? 0);
     }
     return counts;

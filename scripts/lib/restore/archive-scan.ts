@@ -20,6 +20,8 @@ export const SECTION = { none: 1, preData: 2, data: 3, postData: 4 } as const;
 export type TocEntry = {
   dumpId: number;
   hadDumper: boolean;
+  /** The catalog oid pg_dump gives the entry; a TABLE DATA entry carries its table's (makeTableDataInfo). */
+  oid: number;
   desc: string;
   namespace: string;
   /** The object's name (a table's, for TABLE DATA). */
@@ -101,7 +103,7 @@ export function parseToc(buf: Buffer): Toc | null {
       const dumpId = r.int();
       const hadDumper = r.int() !== 0;
       r.str(); // tableoid
-      r.str(); // oid
+      const oid = Number(r.str() ?? 0);
       const tag = r.str() ?? "";
       const desc = r.str() ?? "";
       const section = r.int();
@@ -119,6 +121,7 @@ export function parseToc(buf: Buffer): Toc | null {
       entries.push({
         dumpId,
         hadDumper,
+        oid,
         desc,
         namespace,
         tag,
@@ -139,15 +142,18 @@ export type ScanEvents = {
   toc(toc: Toc, prefix: Buffer): void;
   blockStart(dumpId: number, at: number): void;
   /**
-   * A block ended. `rows`: the COPY rows of a data block — pg_dump (12–16, the archives understood here)
-   * writes each row libpq hands it as one chunk, and then `\\.` as a chunk of its own, which is not a row.
-   * 0 for large objects, and for a block `jump` passed over.
+   * A block ended. `rows`: the COPY rows of a data block. pg_dump 12–16 (the archives understood here)
+   * writes each row libpq hands it as one chunk ending in a newline, then `\\.` as a chunk of its own,
+   * which is not a row. null when the block is not written that way (no `\\.` chunk last, or a chunk
+   * that is not one line): its rows cannot be told from its chunks. 0 for large objects; null for a block
+   * `jump` passed over.
    */
-  blockEnd(dumpId: number, end: number, rows: number): void;
+  blockEnd(dumpId: number, end: number, rows: number | null): void;
 };
 
 /** The chunk pg_dump writes after a table's last COPY row (archputs in dumpTableData_copy). */
 const COPY_END = Buffer.from("\\.\n\n\n", "latin1");
+const NEWLINE = 0x0a;
 
 // Block-walk states: what the next int (or block header) means.
 const S_BLOCK = 0; // block header: type byte + dumpId int
@@ -175,6 +181,8 @@ export class ArchiveScanner {
   private chunks = 0;
   /** How much of the current chunk matched COPY_END so far; -1 once it cannot be COPY_END. */
   private copyEnd = -1;
+  /** Every chunk of the current data block so far ended in a newline (one COPY row each). */
+  private lines = true;
   private readonly on: ScanEvents;
 
   constructor(on: ScanEvents) {
@@ -221,7 +229,7 @@ export class ArchiveScanner {
         `the seek index's block of TOC entry ${dumpId} is not at ${at} (the archive is at ${this.pos})`,
       );
     this.on.blockStart(dumpId, at);
-    this.on.blockEnd(dumpId, end, 0);
+    this.on.blockEnd(dumpId, end, null);
     this.pos = end;
   }
 
@@ -264,6 +272,7 @@ export class ArchiveScanner {
             ? -1
             : this.copyEnd + step;
         this.skip -= step;
+        if (this.skip === 0 && this.state === S_CHUNK && buf[i + step - 1] !== NEWLINE) this.lines = false;
         i += step;
         continue;
       }
@@ -291,6 +300,7 @@ export class ArchiveScanner {
         this.blockId = readInt(b, at + 1, toc.intSize);
         this.inBlock = true;
         this.chunks = 0;
+        this.lines = true;
         this.on.blockStart(this.blockId, here);
         this.state = type === BLK_DATA ? S_CHUNK : S_LO_OID;
         continue;
@@ -313,12 +323,13 @@ export class ArchiveScanner {
   }
 
   private finishBlock(end: number): void {
+    const largeObjects = this.state === S_LO_OID;
+    const rows = this.copyEnd === COPY_END.length && this.lines ? this.chunks - 1 : null;
     this.inBlock = false;
     this.state = S_BLOCK;
-    const rows = this.copyEnd === COPY_END.length ? this.chunks - 1 : this.chunks;
     this.chunks = 0;
     this.copyEnd = -1;
-    this.on.blockEnd(this.blockId, end, rows);
+    this.on.blockEnd(this.blockId, end, largeObjects ? 0 : rows);
   }
 }
 

@@ -7,6 +7,7 @@ import { EarlyPostData, earlyPostData } from "../../../../scripts/lib/restore/ea
 const entry = (dumpId: number, desc: string, section: number, dependencies: number[] = []): TocEntry => ({
   dumpId,
   hadDumper: desc === "TABLE DATA",
+  oid: 16000 + dumpId,
   desc,
   namespace: "public",
   tag: `e${dumpId}`,
