@@ -204,23 +204,13 @@ describe("row counts", () => {
   });
 
   it("counts a table the dump holds no data block for after the dump, in the snapshot", async () => {
-    const bin = join(dir, "pg-no-data-bin");
-    await mkdir(bin, { recursive: true });
     // The real pg_dump, leaving out one table's data (Rampart never does: it stands in for any such case).
-    const real = (await execFileP("sh", ["-c", "command -v pg_dump"])).stdout.trim();
-    await writeFile(
-      join(bin, "pg_dump"),
-      `#!/bin/sh\nif [ "$1" = --version ]; then exec "${real}" --version; fi\nexec "${real}" --exclude-table-data=public.tenant_notes "$@"\n`,
+    const bin = await pgDumpWrapper(
+      "pg-no-data-bin",
+      'case "$1" in --version) exec "$REAL" "$1";; *) exec "$REAL" --exclude-table-data=public.tenant_notes "$@";; esac',
     );
-    await chmod(join(bin, "pg_dump"), 0o755);
-    const storeUrl = `file://${join(dir, "hard-no-data")}`;
-    const run = await runCli(
-      ["backup", "--stack", stackFor("hard-no-data", storeUrl), "--json"],
-      cliEnv({ DATABASE_URL: hard.url, RAMPART_PG_BIN: bin }),
-    );
-    expect(run.code, run.stderr).toBe(0);
-    const counts = await tableCounts(hard.url);
-    expect(jsonResult<Ok>(run).manifest.tables).toEqual(counts);
+    const { run, m, counts } = await backupHard("hard-no-data", bin);
+    expect(m.tables).toEqual(counts);
     expect(counts["public.tenant_notes"]).toBe(30);
     expect(countedLine(run.stderr)).toMatchObject({ withSql: 1, afterDump: 1 });
   });
@@ -247,27 +237,37 @@ describe("row counts", () => {
   });
 
   it("counts with SQL when pg_dump's archive version is not one Rampart reads (a pg_dump 17)", async () => {
-    const bin = join(dir, "pg17-bin");
-    await mkdir(bin, { recursive: true });
     // Says it is pg_dump 17 (archive 1.16), then runs the real pg_dump.
-    const real = (await execFileP("sh", ["-c", "command -v pg_dump"])).stdout.trim();
-    await writeFile(
-      join(bin, "pg_dump"),
-      `#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_dump (PostgreSQL) 17.2"; exit 0; fi\nexec "${real}" "$@"\n`,
+    const bin = await pgDumpWrapper(
+      "pg17-bin",
+      'case "$1" in --version) echo "pg_dump (PostgreSQL) 17.2";; *) exec "$REAL" "$@";; esac',
     );
-    await chmod(join(bin, "pg_dump"), 0o755);
-    const storeUrl = `file://${join(dir, "hard-17")}`;
-    const run = await runCli(
-      ["backup", "--stack", stackFor("hard-17", storeUrl), "--json"],
-      cliEnv({ DATABASE_URL: hard.url, RAMPART_PG_BIN: bin }),
-    );
-    expect(run.code, run.stderr).toBe(0);
-    const m = jsonResult<Ok>(run).manifest;
+    const { run, m, counts } = await backupHard("hard-17", bin);
     expect(m.pgDumpVersion).toBe("17.2");
-    const counts = await tableCounts(hard.url);
     expect(m.tables).toEqual(counts);
     expect(countedLine(run.stderr)).toMatchObject({ fromDump: 0, withSql: Object.keys(counts).length });
   });
+
+  /** A bin directory whose pg_dump runs `script` (sh; `$REAL` is the real pg_dump). */
+  async function pgDumpWrapper(name: string, script: string): Promise<string> {
+    const bin = join(dir, name);
+    await mkdir(bin, { recursive: true });
+    const real = (await execFileP("sh", ["-c", "command -v pg_dump"])).stdout.trim();
+    await writeFile(join(bin, "pg_dump"), `#!/bin/sh\nREAL=${JSON.stringify(real)}\n${script}\n`);
+    await chmod(join(bin, "pg_dump"), 0o755);
+    return bin;
+  }
+
+  /** `rampart backup` of the hard-objects database with the pg_dump of `bin`; the source's counts. */
+  async function backupHard(name: string, bin: string) {
+    const storeUrl = `file://${join(dir, name)}`;
+    const run = await runCli(
+      ["backup", "--stack", stackFor(name, storeUrl), "--json"],
+      cliEnv({ DATABASE_URL: hard.url, RAMPART_PG_BIN: bin }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    return { run, m: jsonResult<Ok>(run).manifest, counts: await tableCounts(hard.url) };
+  }
 });
 
 describe("refusals", () => {
