@@ -98,19 +98,33 @@ async function downloadResuming(
 ): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   const fh = await open(path, "w", 0o600);
+  /** Bytes on disk and hashed; `queued` more are being written. */
   let bytes = 0;
+  let queued = 0;
   const pending: Buffer[] = [];
   let pendingBytes = 0;
-  const flush = async () => {
-    if (!pendingBytes) return;
-    await writeAt(fh, pending, bytes).catch((e: unknown) => {
-      throw new LocalWriteError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
-    });
-    for (const c of pending) hash.update(c);
-    bytes += pendingBytes;
-    pending.length = 0;
+  // One write in flight while the next MiB is read: awaiting each write stopped reading the socket, and
+  // the store's sender with it. 67 MB from the local S3, 3 × 5 interleaved: medians 137–149 ms against
+  // 164–184 ms awaiting each write.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    if (!pendingBytes) return writing;
+    const chunks = pending.splice(0);
+    const n = pendingBytes;
+    const at = bytes + queued;
     pendingBytes = 0;
-    onProgress?.(bytes);
+    queued += n;
+    writing = writing.then(async () => {
+      await writeAt(fh, chunks, at).catch((e: unknown) => {
+        throw new LocalWriteError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
+      });
+      for (const c of chunks) hash.update(c);
+      bytes += n;
+      queued -= n;
+      onProgress?.(bytes);
+    });
+    writing.catch(() => {}); // awaited below; a failure must not be an unhandled rejection meanwhile
+    return writing;
   };
   try {
     for (let stalled = 0; ; ) {
@@ -126,7 +140,10 @@ async function downloadResuming(
             timer.refresh();
             pending.push(chunk);
             pendingBytes += chunk.length;
-            if (pendingBytes >= WRITE_BYTES) await flush();
+            if (pendingBytes >= WRITE_BYTES) {
+              if (queued > 0) await writing; // at most one write behind the reads
+              void flush();
+            }
           }
         } finally {
           clearTimeout(timer);
@@ -155,6 +172,7 @@ async function downloadResuming(
       await sleep(delayMs);
     }
   } finally {
+    await writing.catch(() => {}); // a write still running when a read failed: let it end before the close
     await fh.close();
   }
 }

@@ -1,0 +1,59 @@
+// The verified download: written to disk while the next bytes are read, hashed only once on disk, and a
+// local write failure (a full disk) ends it at once with its own message, never as a retried network error.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../../../scripts/lib/manifest.ts";
+import { fetchVerified } from "../../../../scripts/lib/restore/fetch.ts";
+import { FileStore } from "../../../../scripts/lib/store/file.ts";
+import { tempDir } from "../../../support/temp.ts";
+
+let dir: string;
+let store: FileStore;
+// Several 1 MiB writes and a short last one.
+const body = randomBytes(3.5 * 1024 * 1024);
+const manifest = {
+  id: "20261121T000000Z-shop-abcd",
+  object: "20261121T000000Z-shop-abcd/dump.pgc.zst.age",
+  storedBytes: body.length,
+  sha256: createHash("sha256").update(body).digest("hex"),
+} as Manifest;
+
+beforeAll(async () => {
+  dir = await tempDir("rampart-fetch-");
+  store = new FileStore(`file://${join(dir, "store")}`);
+  await store.putBytes(manifest.object, body);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("fetchVerified", () => {
+  it("writes the object to disk exactly, reporting progress in order", async () => {
+    const into = await mkdtemp(join(dir, "ok-"));
+    const seen: number[] = [];
+    const path = await fetchVerified(store, manifest, into, { onProgress: (n) => seen.push(n) });
+    expect((await readFile(path)).equals(body)).toBe(true);
+    expect(seen.at(-1)).toBe(body.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it("refuses an object whose hash differs", async () => {
+    const into = await mkdtemp(join(dir, "bad-"));
+    await expect(fetchVerified(store, { ...manifest, sha256: "0".repeat(64) }, into)).rejects.toThrow(
+      /failed its integrity check/,
+    );
+  });
+
+  it("stops at the first failed write (a full disk) with that error, without retrying the download", async () => {
+    const into = await mkdtemp(join(dir, "full-"));
+    // Every write to /dev/full fails with ENOSPC.
+    await symlink("/dev/full", join(into, "dump.pgc.zst.age"));
+    const resumed: unknown[] = [];
+    await expect(fetchVerified(store, manifest, into, { onResume: (r) => resumed.push(r) })).rejects.toThrow(
+      /cannot write .*dump\.pgc\.zst\.age: .*ENOSPC/,
+    );
+    expect(resumed).toEqual([]);
+  });
+});
