@@ -42,8 +42,8 @@ export type BackupResult =
 
 /**
  * One backup: lock → version check → snapshot → pg_dump | compress | age | sha256 → store (row counts
- * from the dump's data blocks, else SQL in the snapshot) → manifest (last). Either everything succeeds and the manifest is written, or the run throws and
- * nothing that a listing would call a backup is left behind.
+ * from the dump's data blocks, else SQL in the snapshot) → manifest (last). Either everything succeeds and
+ * the manifest is written, or the run throws and nothing that a listing would call a backup is left behind.
  */
 export async function runBackup(o: BackupRunOptions): Promise<BackupResult> {
   const now = o.now ?? (() => new Date());

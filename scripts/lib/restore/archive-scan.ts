@@ -143,8 +143,8 @@ export type ScanEvents = {
   blockStart(dumpId: number, at: number): void;
   /**
    * A block ended. `rows`: the COPY rows of a data block. pg_dump 12–16 (the archives understood here)
-   * writes each row libpq hands it as one chunk ending in a newline, then `\\.` as a chunk of its own,
-   * which is not a row. null when the block is not written that way (no `\\.` chunk last, or a chunk
+   * writes each row libpq hands it as one chunk ending in a newline, then `\.` as a chunk of its own,
+   * which is not a row. null when the block is not written that way (no `\.` chunk last, or a chunk
    * that is not one line): its rows cannot be told from its chunks. 0 for large objects; null for a block
    * `jump` passed over.
    */
