@@ -62,7 +62,7 @@ beforeAll(async () => {
   dir = await tempDir("rampart-seek-");
   stack = writeStackWithIdentity(dir);
   store = new FileStore(stack.storeUrl);
-  source = await createTempDatabase("rampart_seek_src");
+  source = await temps.create(); // dropped with the scratch databases
   // ~24 MB in the last table by name (a dozen 2 MiB frames), two small ones before it.
   await sql(
     source.url,
@@ -80,7 +80,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await source?.drop();
   await temps.dropAll();
   await rm(dir, { recursive: true, force: true });
 });

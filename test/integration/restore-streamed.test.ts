@@ -26,7 +26,7 @@ import { FileStore } from "../../scripts/lib/store/file.ts";
 import { cliBackup } from "../support/cli-backup.ts";
 import { pgEnv, sql, tableChecksums } from "../support/db.ts";
 import { capturedLog, silentLog } from "../support/log.ts";
-import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
+import { type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -81,7 +81,7 @@ const LARGE_OBJECTS = "select lo_get(oid) as data from pg_largeobject_metadata o
 beforeAll(async () => {
   dir = await tempDir("rampart-streamed-");
   stack = writeStackWithIdentity(dir);
-  source = await createTempDatabase("rampart_streamed_src");
+  source = await temps.create(); // dropped with the scratch databases
   await loadSampleDatabase(source.url);
   await sql(
     source.url,
@@ -94,7 +94,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await source?.drop();
   await temps.dropAll();
   await rm(dir, { recursive: true, force: true });
 });

@@ -20,7 +20,7 @@ import { demoIdentity } from "../support/age.ts";
 import { jsonResult, runCli } from "../support/cli.ts";
 import { tableChecksums, tableCounts } from "../support/db.ts";
 import { silentLog } from "../support/log.ts";
-import { createTempDatabase, type TempDatabase, tempDatabases } from "../support/services.ts";
+import { type TempDatabase, tempDatabases } from "../support/services.ts";
 import { type IdentityStack, writeStackWithIdentity } from "../support/stacks.ts";
 import { tempDir } from "../support/temp.ts";
 import { stockBackup } from "./restore-fixture.ts";
@@ -44,14 +44,13 @@ beforeAll(async () => {
   dir = await tempDir("rampart-restore-test-");
   stack = writeStackWithIdentity(dir);
   store = new FileStore(stack.storeUrl);
-  source = await createTempDatabase("rampart_src");
+  source = await temps.create(); // dropped with the scratch databases
   await loadSampleDatabase(source.url);
   manifest = await stockBackup(store, source.url);
   identities = [await demoIdentity()];
 });
 
 afterAll(async () => {
-  await source?.drop();
   await temps.dropAll();
   await rm(dir, { recursive: true, force: true });
 });
