@@ -16,9 +16,13 @@ export async function listBackupIds(store: Store): Promise<string[]> {
 }
 
 export async function readManifest(store: Store, id: string): Promise<Manifest> {
+  // Both requests at once: one round trip to the store instead of two. The read's own error (a missing
+  // object, in the store's words) only matters when the object exists.
+  const reading = store.getBytes(manifestKey(id));
+  reading.catch(() => {}); // settled below either way: never an unhandled rejection
   if (!(await store.exists(manifestKey(id))))
     throw new UserError(`no backup ${id} in ${store.url}`, { hint: "list backups: rampart backups list" });
-  const raw: unknown = JSON.parse((await store.getBytes(manifestKey(id))).toString("utf8"));
+  const raw: unknown = JSON.parse((await reading).toString("utf8"));
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success)
     throw new UserError(`the manifest of backup ${id} is invalid: ${parsed.error.message}`, {
@@ -48,6 +52,8 @@ export type DownloadOptions = {
   onResume?: (info: ResumeInfo) => void;
   /** A read that brings no byte for this long is cut and resumed (a connection silently dropped). @default 60 s */
   idleMs?: number;
+  /** Aborting stops the download (no retry) and fails it with the signal's reason. */
+  signal?: AbortSignal;
 };
 
 /**
@@ -94,7 +100,7 @@ async function downloadResuming(
   store: Store,
   manifest: Manifest,
   path: string,
-  { onProgress, onResume, idleMs = 60_000 }: DownloadOptions,
+  { onProgress, onResume, idleMs = 60_000, signal }: DownloadOptions,
 ): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   const fh = await open(path, "w", 0o600);
@@ -131,10 +137,14 @@ async function downloadResuming(
       const before = bytes;
       let cut: unknown = null;
       try {
+        signal?.throwIfAborted();
         const body = await store.get(manifest.object, { start: bytes });
         // No byte for idleMs: cut it, so the silence becomes a resumed read instead of a restore that hangs.
         const idle = () => body.destroy(new Error(`no data for ${Math.round(idleMs / 1000)} s`));
         const timer = setTimeout(idle, idleMs);
+        const abort = () => body.destroy(signal?.reason);
+        if (signal?.aborted) abort();
+        signal?.addEventListener("abort", abort, { once: true });
         try {
           for await (const chunk of body as AsyncIterable<Buffer>) {
             timer.refresh();
@@ -147,8 +157,10 @@ async function downloadResuming(
           }
         } finally {
           clearTimeout(timer);
+          signal?.removeEventListener("abort", abort);
         }
       } catch (error) {
+        if (signal?.aborted) throw signal.reason;
         if (error instanceof LocalWriteError || error instanceof UserError || isRefusal(error)) throw error;
         cut = error;
       }
@@ -169,7 +181,7 @@ async function downloadResuming(
         );
       const delayMs = backoffMs(stalled, DEFAULT_RETRY.baseMs, DEFAULT_RETRY.maxMs);
       onResume?.({ bytes, attempt: stalled, error: cut, delayMs });
-      await sleep(delayMs);
+      await sleep(delayMs, signal);
     }
   } finally {
     await writing.catch(() => {}); // a write still running when a read failed: let it end before the close

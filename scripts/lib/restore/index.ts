@@ -50,8 +50,8 @@ export type RestoreResult = {
 };
 
 /**
- * Fetch → verify SHA-256 → decrypt → decompress → pg_restore. The target is checked before anything is
- * downloaded (fail in seconds, not after an hour of transfer); the object is verified before age sees it.
+ * Fetch → verify SHA-256 → decrypt → decompress → pg_restore. The target is checked while the object
+ * downloads, and nothing is decrypted before both passed; the object is verified before age sees it.
  * pg_restore starts as soon as the archive's TOC is decoded, and loads each table while it decodes.
  */
 export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult> {
@@ -60,20 +60,35 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   const id = await resolveBackupId(req.store, req.backup);
   const manifest = await readManifest(req.store, id);
   const log = req.log.with({ backup: id });
-  const target = req.target ? await checkTarget(req.target, manifest, req) : null;
 
   const work = await mkdtemp(join(tmpdir(), "rampart-restore-"));
   let sectioned: SectionedRestore | null = null;
   let age: SeekableAgeFile | null = null;
   try {
+    // The target is checked while the object downloads: a refusal stops the download as soon as the
+    // checks end (seconds, not the transfer's hour), and a target that passes costs the restore no wait.
+    const stop = new AbortController();
+    const checking = req.target
+      ? checkTarget(req.target, manifest, req).catch((e: unknown) => {
+          stop.abort(e);
+          throw e;
+        })
+      : Promise.resolve(null);
     log.info(`fetching ${formatBytes(manifest.storedBytes)} from ${req.store.url}`);
-    const encrypted = await fetchVerified(req.store, manifest, work, {
+    const fetching = fetchVerified(req.store, manifest, work, {
+      signal: stop.signal,
       onProgress: (n) => log.progress(`fetching ${formatBytes(n)} / ${formatBytes(manifest.storedBytes)}`),
       onResume: ({ bytes, attempt, error, delayMs }) =>
         log.warn(
           `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${redactedMessage(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
         ),
     });
+    const [checked, fetched] = await Promise.allSettled([checking, fetching]);
+    // A refused target is the answer even if the download failed too (it was stopped for that reason).
+    if (checked.status === "rejected") throw checked.reason;
+    if (fetched.status === "rejected") throw fetched.reason;
+    const target = checked.value;
+    const encrypted = fetched.value;
     const t1 = performance.now();
     log.info("sha256 verified; decrypting");
     const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));

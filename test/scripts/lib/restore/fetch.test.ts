@@ -3,10 +3,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../../../scripts/lib/manifest.ts";
 import { fetchVerified } from "../../../../scripts/lib/restore/fetch.ts";
 import { FileStore } from "../../../../scripts/lib/store/file.ts";
+import type { Store } from "../../../../scripts/lib/store/types.ts";
 import { tempDir } from "../../../support/temp.ts";
 
 let dir: string;
@@ -55,5 +57,55 @@ describe("fetchVerified", () => {
       /cannot write .*dump\.pgc\.zst\.age: .*ENOSPC/,
     );
     expect(resumed).toEqual([]);
+  });
+
+  it("stops when aborted mid-download, with the abort's reason and no resumed read", async () => {
+    const into = await mkdtemp(join(dir, "abort-"));
+    // A connection that sends 1 MiB and then nothing: only the abort can end this download.
+    let gets = 0;
+    const stalling = {
+      get: async () => {
+        gets++;
+        const stalled = new Readable({ read() {} });
+        stalled.push(body.subarray(0, 1 << 20));
+        return stalled;
+      },
+    } as unknown as Store;
+    const stop = new AbortController();
+    const refused = new Error("refusing to restore into db: it is not empty");
+    const resumed: unknown[] = [];
+    const fetching = fetchVerified(stalling, manifest, into, {
+      signal: stop.signal,
+      onProgress: () => stop.abort(refused),
+      onResume: (r) => resumed.push(r),
+    });
+    await expect(fetching).rejects.toBe(refused);
+    expect(gets).toBe(1);
+    expect(resumed).toEqual([]);
+  });
+
+  it("does not start a download already aborted, nor read again once aborted during a retry", async () => {
+    const before = new AbortController();
+    before.abort(new Error("stopped"));
+    let gets = 0;
+    const failing = {
+      get: async () => {
+        gets++;
+        throw Object.assign(new Error("connection reset"), { code: "ECONNRESET" });
+      },
+    } as unknown as Store;
+    await expect(
+      fetchVerified(failing, manifest, await mkdtemp(join(dir, "pre-")), { signal: before.signal }),
+    ).rejects.toThrow("stopped");
+    expect(gets).toBe(0);
+
+    // The first read fails; the abort comes before the retry's backoff: no second read.
+    const during = new AbortController();
+    const fetching = fetchVerified(failing, manifest, await mkdtemp(join(dir, "backoff-")), {
+      signal: during.signal,
+      onResume: () => during.abort(new Error("target refused")),
+    });
+    await expect(fetching).rejects.toThrow("target refused");
+    expect(gets).toBe(1);
   });
 });
