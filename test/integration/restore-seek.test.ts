@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../posture/errors.ts";
 import { readIdentityFile } from "../../scripts/lib/age.ts";
 import { SeekIndexer } from "../../scripts/lib/backup/seek-index.ts";
+import { createLogger } from "../../scripts/lib/log.ts";
 import { type Manifest, manifestKey } from "../../scripts/lib/manifest.ts";
+import { formatBytes } from "../../scripts/lib/output.ts";
 import { ArchiveScanner, parseToc } from "../../scripts/lib/restore/archive-scan.ts";
 import { resolveTarget } from "../../scripts/lib/restore/connection.ts";
 import { type RestoreRequest, restoreBackup } from "../../scripts/lib/restore/index.ts";
@@ -135,6 +137,39 @@ describe("seek index", () => {
     expect(text()).toContain("ahead of the rest (seek index)");
     expect(text()).toMatch(/pg_restore data of the largest table, decoded ahead \([\d.]+ MiB\): \d+ ms/);
     expect(largest.end - largest.at).toBeGreaterThan(20 << 20);
+  });
+
+  it("shows progress at a terminal: bytes decoded by both decoders, tables loaded, then post-data", async () => {
+    const db = await temps.create();
+    const writes: string[] = [];
+    const tty = { isTTY: true, write: (s: string) => writes.push(s) } as unknown as NodeJS.WritableStream;
+    await restore({ target: resolveTarget(db.url), log: createLogger({ stream: tty }), progressMs: 1 });
+    const UNITS: Record<string, number> = { B: 1, KiB: 1 << 10, MiB: 1 << 20, GiB: 1 << 30 };
+    const lines = writes
+      .map((w) => w.replace("\r\x1b[K", ""))
+      .filter((l) => l.startsWith("decoded "))
+      .map((l) => {
+        const m =
+          /^decoded ([\d.]+) (\w+) \/ ([\d.]+ \w+)(?:, [^;]+)?(?:; table data (\d+)\/(\d+) loaded)?/.exec(l);
+        if (!m) throw new Error(`unexpected progress line: ${l}`);
+        const decoded = Number(m[1]) * (UNITS[m[2] as string] ?? Number.NaN);
+        return { decoded, total: m[3], loaded: Number(m[4] ?? 0), tables: m[5], line: l };
+      });
+    expect(lines.length).toBeGreaterThan(2);
+    const total = formatBytes(manifest.rawBytes);
+    for (const [i, l] of lines.entries()) {
+      expect(l.total).toBe(total);
+      expect(l.decoded).toBeLessThanOrEqual(manifest.rawBytes * 1.001); // one decimal place of rounding
+      expect(l.loaded).toBeGreaterThanOrEqual(lines[i - 1]?.loaded ?? 0);
+      expect(l.decoded).toBeGreaterThanOrEqual((lines[i - 1]?.decoded ?? 0) * 0.999);
+      if (l.tables) expect(l.tables).toBe("3");
+    }
+    // The ahead lane's bytes count too: by the end, everything is decoded, and every table is in.
+    const last = lines.at(-1) as (typeof lines)[number];
+    expect(last.line.startsWith(`decoded ${total} / ${total}`)).toBe(true);
+    expect(last.line).toMatch(/table data 3\/3 loaded; building indexes and constraints/);
+    // The line is cleared when the restore ends: what is printed next starts on a clean line.
+    expect(writes.at(-1)).toBe("\r\x1b[K");
   });
 
   it("restores a backup without an index (older rampart) in archive order, as before", async () => {

@@ -25,6 +25,8 @@ export class ArchiveFile extends EventEmitter {
   readonly path: string;
   /** Bytes decoded so far; all on disk but a direct block's hole: readers may read up to here. */
   written = 0;
+  /** Bytes of `written` that another lane decodes (skip): not decoded here. */
+  skipped = 0;
   toc: Toc | null = null;
   tocPrefix: Buffer | null = null;
   readonly blocks = new Map<number, BlockInfo>();
@@ -130,6 +132,7 @@ export class ArchiveFile extends EventEmitter {
       throw new Error(`ArchiveFile.skip(${dumpId}) at ${at}, but ${this.written} bytes are written`);
     this.elsewhere.add(dumpId);
     this.scan(() => this.scanner.jump(dumpId, at, end));
+    this.skipped += end - at;
     this.written = end;
     await this.writeNewOffsets();
     this.announce();

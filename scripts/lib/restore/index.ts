@@ -15,6 +15,7 @@ import { ArchiveFile } from "./archive-file.ts";
 import { decodeAround, decodeBlock, decodeInto } from "./decode.ts";
 import { fetchVerified, readManifest, resolveBackupId } from "./fetch.ts";
 import { type PgRestoreOptions, runPgRestore } from "./pg-restore.ts";
+import { restoreProgressLine } from "./progress.ts";
 import { SectionedRestore } from "./sectioned.ts";
 import {
   countPresentTables,
@@ -38,6 +39,8 @@ export type RestoreRequest = PgRestoreOptions & {
   /** Restore even though the target looks like the backup's own source database. */
   forceSource?: boolean;
   log: Logger;
+  /** How often the progress line (a terminal only) is redrawn while decoding and restoring. @default 500 */
+  progressMs?: number;
 };
 
 export type RestoreResult = {
@@ -64,6 +67,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   const work = await mkdtemp(join(tmpdir(), "rampart-restore-"));
   let sectioned: SectionedRestore | null = null;
   let age: SeekableAgeFile | null = null;
+  let ticker: NodeJS.Timeout | undefined;
   try {
     // The target is checked while the object downloads: a refusal stops the download as soon as the
     // checks end (seconds, not the transfer's hour), and a target that passes costs the restore no wait.
@@ -97,12 +101,16 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
     // The largest table decoded by its own lane from the start, when the backup says where it lies.
     const ahead = into ? aheadBlock(manifest, log) : undefined;
     let aheadLane: AheadBlock | undefined;
+    let aheadDecoded = 0;
     if (ahead) {
       const opened = await SeekableAgeFile.open(encrypted, req.identities, {
         expectedRecipients: recipients(manifest),
       });
       age = opened;
-      aheadLane = { block: ahead, bytes: () => decodeBlock(opened, manifest, ahead) };
+      const count = (n: number) => {
+        aheadDecoded += n;
+      };
+      aheadLane = { block: ahead, bytes: () => counted(decodeBlock(opened, manifest, ahead), count) };
       log.info(
         `decoding the largest table's ${formatBytes(ahead.end - ahead.at)} ahead of the rest (seek index)`,
       );
@@ -113,6 +121,18 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       sectioned = new SectionedRestore(file, work, into, opts, log);
       file.once("toc", () => log.info(`pg_restore into ${where} (started while decoding)`));
     }
+    const decodeStart = performance.now();
+    ticker = setInterval(() => {
+      log.progress(
+        restoreProgressLine({
+          decoded: file.written - file.skipped + aheadDecoded,
+          total: manifest.rawBytes,
+          secs: (performance.now() - decodeStart) / 1000,
+          tables: sectioned?.started ? sectioned.progress : undefined,
+        }),
+      );
+    }, req.progressMs ?? 500);
+    ticker.unref();
     const sink = file.writable();
     sectioned?.done.catch((e) => sink.destroy(e)); // a failed pg_restore stops decoding too
     try {
@@ -145,6 +165,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
         restoreStart = sectioned.startedAt;
         if (sectioned.warnings) process.stderr.write(sectioned.warnings);
       } else {
+        clearInterval(ticker); // one pg_restore of the whole file: nothing to sample but its exit
         log.info(`pg_restore into ${describeConn(req.target)}`);
         await runPgRestore(file.path, req.target, req);
       }
@@ -158,6 +179,10 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       ms: { fetch: t1 - t0, decode: t2 - t1, restore: t3 - restoreStart, total: t3 - t0 },
     };
   } finally {
+    if (ticker) {
+      clearInterval(ticker);
+      log.progress(""); // clears the line: what is printed next starts on a clean one
+    }
     await sectioned?.close();
     await age?.close().catch(() => {}); // never hides the restore's own error
     await rm(work, { recursive: true, force: true });
@@ -204,6 +229,14 @@ function aheadBlock(manifest: Manifest, log: Logger): SeekBlock | undefined {
   const problem = b && seekBlockProblem(b, manifest.rawBytes);
   if (problem) log.warn(`not using the backup's seek index (${problem}): decoding in archive order`);
   return problem ? undefined : b;
+}
+
+/** `bytes` as they pass, each chunk's size given to `add` (the progress line's count of decoded bytes). */
+async function* counted(bytes: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of bytes) {
+    add(chunk.length);
+    yield chunk;
+  }
 }
 
 const recipients = (manifest: Manifest) => manifest.encryption.recipients.map((r) => r.recipient);

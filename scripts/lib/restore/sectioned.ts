@@ -74,6 +74,8 @@ export class SectionedRestore {
   /** The largest table, decoded by its own lane ahead of the archive (ahead-block.ts); null once it runs. */
   private ahead: AheadBlock | null;
   private aheadRunning = false;
+  /** Data entries whose pg_restore has finished. */
+  private loadedEntries = 0;
 
   /**
    * `tables`: the backup's row count per table (manifest.tables, keys `quote_ident(schema).quote_ident(name)`)
@@ -140,6 +142,11 @@ export class SectionedRestore {
     for (const run of this.running) run.child.kill("SIGTERM");
     this.file.stop(); // and the feeds with them
     this.reject(err);
+  }
+
+  /** How far the restore is, for progress lines: table data loaded of all, and whether post-data runs. */
+  get progress(): { loaded: number; tables: number; postData: boolean } {
+    return { loaded: this.loadedEntries, tables: this.dataEntries.size, postData: this.postDataStarted };
   }
 
   /** Warnings pg_restore printed (exit 0), for the caller to pass on; empty when there were none. */
@@ -248,6 +255,12 @@ export class SectionedRestore {
     return path;
   }
 
+  /** Data of these entries is in: their indexes and keys may be built. */
+  private loaded(ids: number[]): void {
+    this.loadedEntries += ids.length;
+    for (const id of ids) this.early?.loaded(id);
+  }
+
   private laneDone(n = 1): void {
     this.lanes -= n;
     this.schedule();
@@ -297,7 +310,7 @@ export class SectionedRestore {
         .then((l) =>
           this.run(() => `data of the largest table, decoded ahead (${formatBytes(sent)})`, ["-L", l], feed),
         )
-        .then(() => this.early?.loaded(dumpId))
+        .then(() => this.loaded([dumpId]))
         .finally(() => {
           this.aheadRunning = false;
           this.laneDone();
@@ -356,9 +369,7 @@ export class SectionedRestore {
               ? this.run(label, ["-L", l, onDisk])
               : this.run(label, ["-L", l], (stdin) => this.file.feed(stdin, batch));
           })
-          .then(() => {
-            for (const b of batch) this.early?.loaded(b.dumpId);
-          })
+          .then(() => this.loaded(batch.map((b) => b.dumpId)))
           .finally(() => this.laneDone()),
       );
     }
