@@ -121,9 +121,24 @@ export function libpqEnv(info: ConnInfo, base: NodeJS.ProcessEnv = process.env):
   return env;
 }
 
+/**
+ * How long a node-postgres connect may take, in ms: the URL's `connect_timeout` (seconds, as libpq; 0 =
+ * no limit), else 30 s. node-postgres has no limit of its own, so a host that drops packets (a dead
+ * primary behind DATABASE_URL, mid-incident) held a restore's target checks for the kernel's ~2 minutes
+ * of TCP retries, and one that accepts but never answers held them for ever.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_S = 30;
+
 /** node-postgres client config for the same connection. */
 export function clientConfig(info: ConnInfo): ClientConfig {
-  const config: ClientConfig = { database: info.database, application_name: "rampart" };
+  const timeout = info.params.connect_timeout;
+  const seconds =
+    timeout !== undefined && /^\d+$/.test(timeout) ? Number(timeout) : DEFAULT_CONNECT_TIMEOUT_S;
+  const config: ClientConfig = {
+    database: info.database,
+    application_name: "rampart",
+    connectionTimeoutMillis: seconds * 1000,
+  };
   if (info.host) config.host = info.host;
   if (info.port) config.port = info.port;
   if (info.user) config.user = info.user;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { UserError } from "../../../posture/errors.ts";
 import { isManifestKey, type Manifest, manifestKey, manifestSchema } from "../manifest.ts";
 import type { Store } from "../store/index.ts";
@@ -52,7 +53,10 @@ export type DownloadOptions = {
   onResume?: (info: ResumeInfo) => void;
   /** A read that brings no byte for this long is cut and resumed (a connection silently dropped). @default 60 s */
   idleMs?: number;
-  /** Aborting stops the download (no retry) and fails it with the signal's reason. */
+  /**
+   * Aborting stops the download (no further read or retry) and fails it with the signal's reason, unless
+   * every byte was already in: the caller decides then.
+   */
   signal?: AbortSignal;
 };
 
@@ -137,8 +141,8 @@ async function downloadResuming(
       const before = bytes;
       let cut: unknown = null;
       try {
-        signal?.throwIfAborted();
-        const body = await store.get(manifest.object, { start: bytes });
+        signal?.throwIfAborted(); // before the read: an aborted download makes no request
+        const body = await untilAborted(store.get(manifest.object, { start: bytes }), signal);
         // No byte for idleMs: cut it, so the silence becomes a resumed read instead of a restore that hangs.
         const idle = () => body.destroy(new Error(`no data for ${Math.round(idleMs / 1000)} s`));
         const timer = setTimeout(idle, idleMs);
@@ -180,6 +184,7 @@ async function downloadResuming(
           },
         );
       const delayMs = backoffMs(stalled, DEFAULT_RETRY.baseMs, DEFAULT_RETRY.maxMs);
+      signal?.throwIfAborted(); // no "resuming" line for a download that will not resume
       onResume?.({ bytes, attempt: stalled, error: cut, delayMs });
       await sleep(delayMs, signal);
     }
@@ -187,4 +192,41 @@ async function downloadResuming(
     await writing.catch(() => {}); // a write still running when a read failed: let it end before the close
     await fh.close();
   }
+}
+
+/**
+ * The store's answer to a read, or the abort's reason as soon as it comes: a store that is slow to answer
+ * (its own retries, a silent connection before the idle timer runs) must not hold up a restore that was
+ * stopped. A body that arrives after the abort is destroyed, so its connection is not left open.
+ */
+function untilAborted(get: Promise<Readable>, signal: AbortSignal | undefined): Promise<Readable> {
+  if (!signal) return get;
+  if (signal.aborted) {
+    get.then(
+      (b) => b.destroy(),
+      () => {},
+    );
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<Readable>((resolve, reject) => {
+    const abort = () => {
+      get.then(
+        (b) => b.destroy(),
+        () => {},
+      );
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    get.then(
+      (body) => {
+        signal.removeEventListener("abort", abort);
+        if (signal.aborted) body.destroy(); // resolved after the abort: reject already won
+        resolve(body);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(e);
+      },
+    );
+  });
 }

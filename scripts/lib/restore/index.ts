@@ -68,6 +68,10 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
   let sectioned: SectionedRestore | null = null;
   let age: SeekableAgeFile | null = null;
   let ticker: NodeJS.Timeout | undefined;
+  const stopProgress = () => {
+    clearInterval(ticker);
+    log.progress(""); // clears the line (a terminal only): what is printed next starts on a clean one
+  };
   try {
     // The target is checked while the object downloads: a refusal stops the download as soon as the
     // checks end (seconds, not the transfer's hour), and a target that passes costs the restore no wait.
@@ -87,12 +91,10 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
           `download interrupted after ${formatBytes(bytes)} of ${formatBytes(manifest.storedBytes)} (${redactedMessage(error)}); resuming from there in ${delayMs} ms (try ${attempt + 1})`,
         ),
     });
-    const [checked, fetched] = await Promise.allSettled([checking, fetching]);
-    // A refused target is the answer even if the download failed too (it was stopped for that reason).
-    if (checked.status === "rejected") throw checked.reason;
-    if (fetched.status === "rejected") throw fetched.reason;
-    const target = checked.value;
-    const encrypted = fetched.value;
+    const [target, encrypted] = bothOrFirstFailure(
+      await Promise.allSettled([checking, fetching]),
+      (refused) => log.warn(`also, the target check failed: ${redactedMessage(refused)}`),
+    );
     const t1 = performance.now();
     log.info("sha256 verified; decrypting");
     const file = new ArchiveFile(req.toFile ?? join(work, "dump.pgc"));
@@ -163,9 +165,10 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       if (sectioned?.started) {
         await sectioned.done;
         restoreStart = sectioned.startedAt;
+        stopProgress();
         if (sectioned.warnings) process.stderr.write(sectioned.warnings);
       } else {
-        clearInterval(ticker); // one pg_restore of the whole file: nothing to sample but its exit
+        stopProgress(); // one pg_restore of the whole file: nothing to sample but its exit
         log.info(`pg_restore into ${describeConn(req.target)}`);
         await runPgRestore(file.path, req.target, req);
       }
@@ -179,10 +182,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
       ms: { fetch: t1 - t0, decode: t2 - t1, restore: t3 - restoreStart, total: t3 - t0 },
     };
   } finally {
-    if (ticker) {
-      clearInterval(ticker);
-      log.progress(""); // clears the line: what is printed next starts on a clean one
-    }
+    stopProgress(); // also the download's line, when a refused target ended it
     await sectioned?.close();
     await age?.close().catch(() => {}); // never hides the restore's own error
     await rm(work, { recursive: true, force: true });
@@ -229,6 +229,25 @@ function aheadBlock(manifest: Manifest, log: Logger): SeekBlock | undefined {
   const problem = b && seekBlockProblem(b, manifest.rawBytes);
   if (problem) log.warn(`not using the backup's seek index (${problem}): decoding in archive order`);
   return problem ? undefined : b;
+}
+
+/**
+ * The target check's and the download's results, or the error to report. The download's own failure wins
+ * (an integrity failure is a security incident) and the target's is passed to `alsoRefused`, so it is
+ * not news on the next attempt; a download that failed because the refusal stopped it reports the refusal.
+ */
+export function bothOrFirstFailure<T, F>(
+  [checked, fetched]: [PromiseSettledResult<T>, PromiseSettledResult<F>],
+  alsoRefused: (reason: unknown) => void,
+): [T, F] {
+  const refused = checked.status === "rejected" ? checked.reason : undefined;
+  if (fetched.status === "rejected" && fetched.reason !== refused) {
+    if (checked.status === "rejected") alsoRefused(refused);
+    throw fetched.reason;
+  }
+  if (checked.status === "rejected") throw checked.reason;
+  if (fetched.status === "rejected") throw fetched.reason; // unreachable: same reason as the refusal
+  return [checked.value, fetched.value];
 }
 
 /** `bytes` as they pass, each chunk's size given to `add` (the progress line's count of decoded bytes). */

@@ -17,7 +17,8 @@ export type RestoreProgress = {
  * are in, and when the indexes and constraints are being built (on a large database, the last long step).
  */
 export function restoreProgressLine(p: RestoreProgress): string {
-  const rate = p.secs > 0 ? `, ${formatBytes(Math.round(p.decoded / p.secs))}/s` : "";
+  // The rate while decoding only: afterwards it would sink towards zero while the indexes build.
+  const rate = p.secs > 0 && p.decoded < p.total ? `, ${formatBytes(Math.round(p.decoded / p.secs))}/s` : "";
   const parts = [`decoded ${formatBytes(p.decoded)} / ${formatBytes(p.total)}${rate}`];
   if (p.tables) {
     parts.push(`table data ${p.tables.loaded}/${p.tables.tables} loaded`);

@@ -108,4 +108,26 @@ describe("fetchVerified", () => {
     await expect(fetching).rejects.toThrow("target refused");
     expect(gets).toBe(1);
   });
+
+  it("stops while the store has not answered yet, and closes a body that arrives after", async () => {
+    let answer!: (body: Readable) => void;
+    let asked!: () => void;
+    const requested = new Promise<void>((r) => (asked = r));
+    const slow = {
+      get: () => {
+        asked();
+        return new Promise<Readable>((resolve) => (answer = resolve));
+      },
+    } as unknown as Store;
+    const stop = new AbortController();
+    const fetching = fetchVerified(slow, manifest, await mkdtemp(join(dir, "slow-")), { signal: stop.signal });
+    await requested; // the read is out, with no answer yet
+    const refused = new Error("refusing to restore into db: it is not empty");
+    stop.abort(refused);
+    await expect(fetching).rejects.toBe(refused);
+    const late = new Readable({ read() {} });
+    answer(late);
+    await new Promise((r) => setImmediate(r));
+    expect(late.destroyed).toBe(true);
+  });
 });

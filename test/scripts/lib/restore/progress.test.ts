@@ -10,8 +10,11 @@ describe("restoreProgressLine", () => {
     );
   });
 
-  it("leaves the rate out before any time has passed", () => {
+  it("leaves the rate out before any time has passed, and once everything is decoded", () => {
     expect(restoreProgressLine({ decoded: 0, total: 5 * MiB, secs: 0 })).toBe("decoded 0 B / 5.0 MiB");
+    expect(restoreProgressLine({ decoded: 5 * MiB, total: 5 * MiB, secs: 60 })).toBe(
+      "decoded 5.0 MiB / 5.0 MiB",
+    );
   });
 
   it("counts the tables loaded while decoding, then says the indexes and constraints are being built", () => {
@@ -26,6 +29,6 @@ describe("restoreProgressLine", () => {
         secs: 2,
         tables: { loaded: 40, tables: 40, postData: true },
       }),
-    ).toBe("decoded 2.0 MiB / 2.0 MiB, 1.0 MiB/s; table data 40/40 loaded; building indexes and constraints");
+    ).toBe("decoded 2.0 MiB / 2.0 MiB; table data 40/40 loaded; building indexes and constraints");
   });
 });
