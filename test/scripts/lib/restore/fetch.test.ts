@@ -120,7 +120,9 @@ describe("fetchVerified", () => {
       },
     } as unknown as Store;
     const stop = new AbortController();
-    const fetching = fetchVerified(slow, manifest, await mkdtemp(join(dir, "slow-")), { signal: stop.signal });
+    const fetching = fetchVerified(slow, manifest, await mkdtemp(join(dir, "slow-")), {
+      signal: stop.signal,
+    });
     await requested; // the read is out, with no answer yet
     const refused = new Error("refusing to restore into db: it is not empty");
     stop.abort(refused);
