@@ -201,26 +201,13 @@ async function downloadResuming(
  */
 function untilAborted(get: Promise<Readable>, signal: AbortSignal | undefined): Promise<Readable> {
   if (!signal) return get;
-  if (signal.aborted) {
-    get.then(
-      (b) => b.destroy(),
-      () => {},
-    );
-    return Promise.reject(signal.reason);
-  }
   return new Promise<Readable>((resolve, reject) => {
-    const abort = () => {
-      get.then(
-        (b) => b.destroy(),
-        () => {},
-      );
-      reject(signal.reason);
-    };
+    const abort = () => reject(signal.reason);
     signal.addEventListener("abort", abort, { once: true });
     get.then(
       (body) => {
         signal.removeEventListener("abort", abort);
-        if (signal.aborted) body.destroy(); // resolved after the abort: reject already won
+        if (signal.aborted) body.destroy(); // arrived after the abort, which already settled this
         resolve(body);
       },
       (e: unknown) => {

@@ -109,10 +109,8 @@ export async function restoreBackup(req: RestoreRequest): Promise<RestoreResult>
         expectedRecipients: recipients(manifest),
       });
       age = opened;
-      const count = (n: number) => {
-        aheadDecoded += n;
-      };
-      aheadLane = { block: ahead, bytes: () => counted(decodeBlock(opened, manifest, ahead), count) };
+      const decoded = () => decodeBlock(opened, manifest, ahead);
+      aheadLane = { block: ahead, bytes: () => counted(decoded(), (n) => (aheadDecoded += n)) };
       log.info(
         `decoding the largest table's ${formatBytes(ahead.end - ahead.at)} ahead of the rest (seek index)`,
       );
