@@ -3,6 +3,9 @@
 //   rampart  rampart restore from S3                                    (download + sha256 + age + zstd + pg_restore -j)
 //   no-seek  the same backup with a manifest without its seek index     (archive order, as before the index)
 //   drill    rampart drill                                              (restore + verification; verify cost reported apart)
+//   split    limit and rampart again, the server side (PostgreSQL, moto) pinned to half the CPUs and the
+//            clients to the other half: production's topology, where the client's decoding does not take
+//            CPU from the server's COPYs
 // Usage: node bench/restore.ts [sizeMB ...]   (default: 100). Not a test: prints numbers and ratios.
 // Each measurement is repeated RUNS times (env BENCH_RUNS, default 3); the median wall time is reported.
 // BENCH_BASELINE=<dir with scripts/cli.ts> also times that tree's `rampart restore`, interleaved with this
@@ -16,6 +19,7 @@ import { writeStackWithIdentity } from "../test/support/stacks.ts";
 import { generateDatabase } from "./lib/gen-db.ts";
 import { ROOT, startBenchServices } from "./lib/services.ts";
 import { medianRun, type Timed, timed } from "./lib/timed.ts";
+import { pin, splitCpus } from "./lib/topology.ts";
 
 /** The installed entry (bin/rampart: compile cache on), as the jobs image runs it. */
 const CLI = join(ROOT, "bin/rampart");
@@ -105,6 +109,36 @@ try {
       runs.ram.push(await restoreWith(CLI));
       runs.noSeek.push(await restoreWith(CLI, id.noSeek));
     }
+    // The same with the server side and the clients on CPUs of their own, as in production: on a shared box
+    // the client's decrypting and decoding takes CPU from the server's COPYs, which pg_restore reading a
+    // local file hardly does.
+    const split = splitCpus(JOBS);
+    const splitRuns: { limit: Timed[]; ram: Timed[] } = { limit: [], ram: [] };
+    if (split) {
+      process.stderr.write(
+        `the same, server on CPU ${split.server} and clients on CPU ${split.client} ...\n`,
+      );
+      const onClient = (command: string) => `taskset -c ${split.client} ${command}`;
+      await pin(services.serverPids(), split.server);
+      try {
+        for (let i = 0; i < RUNS; i++) {
+          splitRuns.limit.push(
+            await dropped(
+              timed(
+                onClient(
+                  `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+                ),
+                env,
+              ),
+              "limit_target",
+            ),
+          );
+          splitRuns.ram.push(await restoreWith(onClient(CLI)));
+        }
+      } finally {
+        await pin(services.serverPids(), split.all);
+      }
+    }
     const limit = medianRun(runs.limit);
     const ram = medianRun(runs.ram);
     const noSeek = medianRun(runs.noSeek);
@@ -144,6 +178,19 @@ try {
       line("`rampart drill`", drill, `${record.outcome}: ${stages(record.stages)}`),
       `| | **ratios** | restore/limit **${(ram.wallS / limit.wallS).toFixed(2)}x** (target ≤ 1.2) | drill/limit ${(drill.wallS / limit.wallS).toFixed(2)}x | | verification ${verifyS.toFixed(2)} s = ${((verifyS / drill.wallS) * 100).toFixed(0)}% of the drill |`,
     );
+    if (split) {
+      const [sLimit, sRam] = [medianRun(splitRuns.limit), medianRun(splitRuns.ram)];
+      const where = `server on CPU ${split.server}, clients on CPU ${split.client}`;
+      rows.push(
+        line(`\`pg_restore -j ${JOBS}\` (limit), ${where}`, sLimit, ""),
+        line(
+          `\`rampart restore\` from S3, ${where}`,
+          sRam,
+          stages((JSON.parse(sRam.stdout) as { ms: Record<string, number> }).ms),
+        ),
+        `| | **ratio, ${where}** | restore/limit **${(sRam.wallS / sLimit.wallS).toFixed(2)}x** (target ≤ 1.2) | | | |`,
+      );
+    }
   }
   process.stdout.write(
     `${["| database | run | wall | CPU (user+sys) | peak RSS | stages |", "|---|---|---|---|---|---|", ...rows].join("\n")}\n`,

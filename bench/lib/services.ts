@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../scripts/lib/net.ts";
 import { type PostgresCluster, startPostgres } from "../../scripts/lib/pg-cluster.ts";
+import { withDescendants } from "./topology.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -14,6 +16,8 @@ export type BenchServices = {
   s3: string;
   /** Env for the measured commands: dummy AWS credentials pointed at moto, the cluster's binaries. */
   env: NodeJS.ProcessEnv;
+  /** The server side's processes now: the postmaster and everything it forked, and moto. */
+  serverPids(): number[];
   stop(): Promise<void>;
 };
 
@@ -56,5 +60,9 @@ export async function startBenchServices(prefix: string): Promise<BenchServices>
     AWS_ENDPOINT_URL: s3,
     RAMPART_PG_BIN: cluster.bin,
   };
-  return { dir, cluster, s3, env, stop };
+  const serverPids = () => {
+    const postmaster = Number(readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return [...withDescendants(postmaster), ...(moto.pid ? withDescendants(moto.pid) : [])];
+  };
+  return { dir, cluster, s3, env, serverPids, stop };
 }
