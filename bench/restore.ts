@@ -79,6 +79,17 @@ try {
       await timed(`${bin("dropdb")} --if-exists ${name}`, env);
       return t;
     };
+    // `onCpus` runs the command under taskset (the split topology below); by default, as it is.
+    const limitRun = async (onCpus = (command: string) => command) =>
+      dropped(
+        timed(
+          onCpus(
+            `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
+          ),
+          env,
+        ),
+        "limit_target",
+      );
     const restoreWith = async (cli: string, backup = id.seek) =>
       dropped(
         timed(
@@ -96,15 +107,7 @@ try {
       noSeek: [],
     };
     for (let i = 0; i < RUNS; i++) {
-      runs.limit.push(
-        await dropped(
-          timed(
-            `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
-            env,
-          ),
-          "limit_target",
-        ),
-      );
+      runs.limit.push(await limitRun());
       if (BASELINE) runs.base.push(await restoreWith(BASELINE));
       runs.ram.push(await restoreWith(CLI));
       runs.noSeek.push(await restoreWith(CLI, id.noSeek));
@@ -122,17 +125,7 @@ try {
       await pin(services.serverPids(), split.server);
       try {
         for (let i = 0; i < RUNS; i++) {
-          splitRuns.limit.push(
-            await dropped(
-              timed(
-                onClient(
-                  `${bin("pg_restore")} -j ${JOBS} --no-owner --exit-on-error -d ${await fresh("limit_target")} ${dump}`,
-                ),
-                env,
-              ),
-              "limit_target",
-            ),
-          );
+          splitRuns.limit.push(await limitRun(onClient));
           splitRuns.ram.push(await restoreWith(onClient(CLI)));
         }
       } finally {
@@ -155,7 +148,8 @@ try {
       Object.entries(ms)
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`)
         .join(", ");
-    const restoreMs = (JSON.parse(ram.stdout) as { ms: Record<string, number> }).ms;
+    /** A `rampart restore --json` run's stage timings, as the table prints them. */
+    const restoreStages = (t: Timed) => stages((JSON.parse(t.stdout) as { ms: Record<string, number> }).ms);
     const line = (name: string, t: Timed, note: string) =>
       `| ${(dbBytes / 1024 / 1024).toFixed(0)} MB | ${name} | ${t.wallS.toFixed(2)} s | ${t.cpuS.toFixed(2)} s | ${t.peakRssMb.toFixed(0)} MB | ${note} |`;
     const verifyS = (record.stages.verify ?? 0) / 1000;
@@ -164,12 +158,12 @@ try {
         line(
           "`rampart restore` baseline",
           base,
-          `${stages((JSON.parse(base.stdout) as { ms: Record<string, number> }).ms)}; baseline/limit ${(base.wallS / limit.wallS).toFixed(2)}x`,
+          `${restoreStages(base)}; baseline/limit ${(base.wallS / limit.wallS).toFixed(2)}x`,
         ),
       );
     rows.push(
       line(`\`pg_restore -j ${JOBS}\` local -Z0 dump (limit)`, limit, ""),
-      line("`rampart restore` from S3", ram, stages(restoreMs)),
+      line("`rampart restore` from S3", ram, restoreStages(ram)),
       line(
         "`rampart restore`, manifest without seek index",
         noSeek,
@@ -183,11 +177,7 @@ try {
       const where = `server on CPU ${split.server}, clients on CPU ${split.client}`;
       rows.push(
         line(`\`pg_restore -j ${JOBS}\` (limit), ${where}`, sLimit, ""),
-        line(
-          `\`rampart restore\` from S3, ${where}`,
-          sRam,
-          stages((JSON.parse(sRam.stdout) as { ms: Record<string, number> }).ms),
-        ),
+        line(`\`rampart restore\` from S3, ${where}`, sRam, restoreStages(sRam)),
         `| | **ratio, ${where}** | restore/limit **${(sRam.wallS / sLimit.wallS).toFixed(2)}x** (target ≤ 1.2) | | | |`,
       );
     }

@@ -1,10 +1,9 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../scripts/lib/net.ts";
-import { type PostgresCluster, startPostgres } from "../../scripts/lib/pg-cluster.ts";
+import { type PostgresCluster, postmasterPid, startPostgres } from "../../scripts/lib/pg-cluster.ts";
 import { withDescendants } from "./topology.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -60,9 +59,7 @@ export async function startBenchServices(prefix: string): Promise<BenchServices>
     AWS_ENDPOINT_URL: s3,
     RAMPART_PG_BIN: cluster.bin,
   };
-  const serverPids = () => {
-    const postmaster = Number(readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    return [...withDescendants(postmaster), ...(moto.pid ? withDescendants(moto.pid) : [])];
-  };
+  const serverPids = () =>
+    [postmasterPid(cluster.dataDir), moto.pid].flatMap((pid) => (pid ? withDescendants(pid) : []));
   return { dir, cluster, s3, env, serverPids, stop };
 }

@@ -136,7 +136,8 @@ function run(cmd: string, args: string[], opts: RunOptions): Promise<string> {
   });
 }
 
-function postmasterPid(dataDir: string): number | undefined {
+/** The running server's pid from its data directory, if it has one. */
+export function postmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -16,6 +16,7 @@ import {
   type PgRestoreRun,
   startPgRestore,
 } from "./pg-restore.ts";
+import type { RestoreProgress } from "./progress.ts";
 import { splitQualified } from "./qualified-name.ts";
 
 /** Decoded blocks restored by one pg_restore, up to this many bytes (each process re-reads the TOC). */
@@ -145,7 +146,7 @@ export class SectionedRestore {
   }
 
   /** How far the restore is, for progress lines: table data loaded of all, and whether post-data runs. */
-  get progress(): { loaded: number; tables: number; postData: boolean } {
+  get progress(): NonNullable<RestoreProgress["tables"]> {
     return { loaded: this.loadedEntries, tables: this.dataEntries.size, postData: this.postDataStarted };
   }
 
